@@ -1,0 +1,1 @@
+"""Catalogue ingestion: source records -> normalised Exhibit records (+ rejects with reasons)."""

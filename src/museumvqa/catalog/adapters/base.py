@@ -1,0 +1,44 @@
+"""What every source adapter provides: raw records with their position, and a mapping to Exhibit."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from museumvqa.catalog.schema import Exhibit
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One source record as read, before mapping: where it came from and its content."""
+
+    source_path: str
+    position: int
+    data: Any
+    record_id: str | None = None
+
+
+class RecordRejected(Exception):
+    """A record that cannot become an exhibit; the field and the reason go to the reject list."""
+
+    def __init__(self, field: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+class Adapter(ABC):
+    """Reads one source format. `read` streams records; `to_exhibit` maps one or raises RecordRejected."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def read(self, path: Path) -> Iterator[RawRecord]:
+        """Yield raw records; raise UserError if the file itself cannot be read."""
+
+    @abstractmethod
+    def to_exhibit(self, record: RawRecord) -> Exhibit:
+        """Map one raw record to an Exhibit, or raise RecordRejected(field, reason)."""

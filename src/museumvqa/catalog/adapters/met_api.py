@@ -1,0 +1,155 @@
+"""The Metropolitan Museum of Art Collection API JSON (a list, an {"objects": [...]} wrapper, or JSON Lines)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
+from museumvqa.catalog.schema import Exhibit, ImageRef, Person, clean_text, make_exhibit_id
+from museumvqa.errors import UserError
+
+_YEAR = re.compile(r"^-?\d{1,4}$")
+
+
+def parse_year(value: Any) -> int | None:
+    """A plain year from Met's begin/end fields ("1853", 1853); None for blanks and non-years."""
+    text = clean_text(value)
+    if text is None or not _YEAR.match(text):
+        return None
+    return int(text)
+
+
+def load_json_records(path: Path) -> list[Any]:
+    """A JSON list, an {"objects": [...]} wrapper, or JSON Lines, as a list of records."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"{path}: cannot read ({e})") from None
+    stripped = text.lstrip()
+    if not stripped:
+        raise UserError(f"{path}: empty file")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as whole_error:
+        records = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                raise UserError(f"{path}: line {n}: not valid JSON ({whole_error.msg})") from None
+        return records
+    if isinstance(data, dict) and isinstance(data.get("objects"), list):
+        return data["objects"]
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        return [data]
+    raise UserError(f"{path}: expected a JSON list of records or an object with 'objects'")
+
+
+class MetApiAdapter(Adapter):
+    """Met API records. `image_dir` maps `<objectID>.jpg` files (e.g. the built-in sample) to the primary image."""
+
+    name = "met-api"
+
+    def __init__(self, image_dir: str | Path | None = None) -> None:
+        self.image_dir = Path(image_dir) if image_dir else None
+
+    def read(self, path: Path) -> Iterator[RawRecord]:
+        for position, data in enumerate(load_json_records(path)):
+            record_id = None
+            if isinstance(data, dict):
+                record_id = clean_text(data.get("accessionNumber")) or clean_text(data.get("objectID"))
+            yield RawRecord(str(path), position, data, record_id)
+
+    def to_exhibit(self, record: RawRecord) -> Exhibit:
+        o = record.data
+        if not isinstance(o, dict):
+            raise RecordRejected(None, f"record is a JSON {type(o).__name__}, not an object")
+        accession = clean_text(o.get("accessionNumber"))
+        object_id = clean_text(o.get("objectID"))
+        if accession is None and object_id is None:
+            raise RecordRejected("accessionNumber", "record has neither accessionNumber nor objectID")
+        ex = Exhibit(
+            exhibit_id=make_exhibit_id("met", accession or f"objectID-{object_id}"),
+            museum="met",
+            source_adapter=self.name,
+            source_path=f"{record.source_path}#{record.position}",
+            licence="CC0-1.0" if o.get("isPublicDomain") is True else None,
+            rights=clean_text(o.get("rightsAndReproduction")),
+            url=clean_text(o.get("objectURL")),
+        )
+        ex.images.extend(self._images(o, object_id))
+        ex.add("title", o.get("title"))
+        ex.add("creator", o.get("artistDisplayName"), role=o.get("artistRole"))
+        date = clean_text(o.get("objectDate"))
+        ex.add("date", date)
+        if date is not None:
+            ex.date_begin = parse_year(o.get("objectBeginDate"))
+            ex.date_end = parse_year(o.get("objectEndDate"))
+        ex.add("medium", o.get("medium"))
+        ex.add("object_type", o.get("objectName"))
+        ex.add("classification", o.get("classification"))
+        ex.add("culture", o.get("culture"))
+        for key in ("city", "state", "county", "country", "region", "subregion"):
+            ex.add("place", o.get(key))
+        ex.add("period", o.get("period"))
+        ex.add("period", o.get("dynasty"))
+        ex.add("period", o.get("reign"))
+        for tag in o.get("tags") or []:
+            if isinstance(tag, dict):
+                ex.add("subject", tag.get("term"))
+        ex.add("department", o.get("department"))
+        ex.add("dimensions", o.get("dimensions"))
+        ex.add("credit_line", o.get("creditLine"))
+        ex.add("acquisition_year", parse_year(o.get("accessionYear")))
+        ex.people.extend(self._people(o))
+        return ex
+
+    def _images(self, o: dict[str, Any], object_id: str | None) -> list[ImageRef]:
+        licence = "CC0-1.0" if o.get("isPublicDomain") is True else None
+        images = []
+        local = self.image_dir / f"{object_id}.jpg" if self.image_dir and object_id else None
+        primary = str(local.resolve()) if local is not None and local.is_file() else clean_text(o.get("primaryImage"))
+        if primary:
+            images.append(ImageRef(primary, "primary", "main view", licence))
+        for n, url in enumerate(o.get("additionalImages") or [], 1):
+            if clean_text(url):
+                images.append(ImageRef(clean_text(url), "additional", f"additional view {n}", licence))
+        return images
+
+    def _people(self, o: dict[str, Any]) -> list[Person]:
+        main = clean_text(o.get("artistDisplayName"))
+        people: list[Person] = []
+        for c in o.get("constituents") or []:
+            name = clean_text(c.get("name")) if isinstance(c, dict) else None
+            if name is None:
+                continue
+            is_main = name == main
+            people.append(
+                Person(
+                    name=name,
+                    role=clean_text(c.get("role")),
+                    person_id=clean_text(c.get("constituentID")),
+                    birth_year=parse_year(o.get("artistBeginDate")) if is_main else None,
+                    death_year=parse_year(o.get("artistEndDate")) if is_main else None,
+                    nationality=clean_text(o.get("artistNationality")) if is_main else None,
+                )
+            )
+        if main and not any(p.name == main for p in people):
+            people.append(
+                Person(
+                    name=main,
+                    role=clean_text(o.get("artistRole")),
+                    birth_year=parse_year(o.get("artistBeginDate")),
+                    death_year=parse_year(o.get("artistEndDate")),
+                    nationality=clean_text(o.get("artistNationality")),
+                )
+            )
+        return people

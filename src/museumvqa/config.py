@@ -1,0 +1,139 @@
+"""Typed dataclass configs filled from an optional YAML file, then `key=value` overrides.
+
+Every stage's settings are a dataclass; unknown keys and wrongly typed values are the user's
+mistake and are reported with the key and the file (or override) they came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal, TypeVar, Union
+
+import yaml
+
+from museumvqa.errors import UserError
+
+T = TypeVar("T")
+_MISSING = object()
+
+
+def load_config(cls: type[T], path: str | Path | None = None, overrides: typing.Sequence[str] = ()) -> T:
+    """`cls` built from its defaults, the YAML mapping at `path`, then each `key=value` override."""
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls!r} is not a dataclass")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls) if f.init]
+    values: dict[str, Any] = {}
+    if path is not None:
+        for key, value in _read_yaml(Path(path)).items():
+            _check_key(key, names, str(path))
+            values[key] = _coerce(value, hints[key], f"{path}: {key}")
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        where = f"override {item!r}"
+        if not sep or not key:
+            raise UserError(f"{where}: expected key=value")
+        _check_key(key, names, where)
+        values[key] = _coerce(_parse_override(text, hints[key]), hints[key], where)
+    return cls(**values)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise UserError(f"{path}: cannot read ({e.strerror})") from None
+    except yaml.YAMLError as e:
+        raise UserError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: expected a mapping of settings, got {type(data).__name__}")
+    return data
+
+
+def _check_key(key: object, names: list[str], where: str) -> None:
+    if key not in names:
+        raise UserError(f"{where}: unknown key {key!r} (known: {', '.join(names)})")
+
+
+def _parse_override(text: str, hint: Any) -> Any:
+    """YAML scalars (`3` is an int, `null` is None), except that a string setting keeps its text."""
+    value = yaml.safe_load(text) if text.strip() else ""
+    return text if value is not None and _takes_text(hint) else value
+
+
+def _takes_text(hint: Any) -> bool:
+    """Whether `hint` accepts a string (`str`, `Path`, or a Literal of strings such as "yes")."""
+    for alternative in _alternatives(hint):
+        if alternative in (str, Path):
+            return True
+        if typing.get_origin(alternative) is Literal and any(isinstance(a, str) for a in typing.get_args(alternative)):
+            return True
+    return False
+
+
+def _alternatives(hint: Any) -> tuple[Any, ...]:
+    if typing.get_origin(hint) in (Union, types.UnionType):
+        return typing.get_args(hint)
+    return (hint,)
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    """`value` as type `hint`, or UserError; ints widen to floats, strings to paths."""
+    for alternative in _alternatives(hint):
+        result = _as(value, alternative)
+        if result is not _MISSING:
+            return result
+    raise UserError(f"{where}: expected {_describe(hint)}, got {value!r}")
+
+
+def _as(value: Any, hint: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if hint is Any:
+        return value
+    if hint is type(None):
+        return None if value is None else _MISSING
+    if origin is Literal:
+        return value if value in typing.get_args(hint) else _MISSING
+    if origin in (list, tuple) and isinstance(value, list):
+        (item,) = typing.get_args(hint)[:1] or (Any,)
+        items = [_as(v, item) for v in value]
+        return _MISSING if _MISSING in items else origin(items)
+    if hint is bool:
+        return value if isinstance(value, bool) else _MISSING
+    if hint is int:
+        return value if isinstance(value, int) and not isinstance(value, bool) else _MISSING
+    if hint is float:
+        return _as_float(value)
+    if hint is str:
+        return value if isinstance(value, str) else _MISSING
+    if hint is Path:
+        return Path(value) if isinstance(value, (str, Path)) else _MISSING
+    return _MISSING
+
+
+def _as_float(value: Any) -> Any:
+    """Floats and ints; also strings like `5e-4`, which YAML 1.1 reads as text, not as a number."""
+    if isinstance(value, bool):
+        return _MISSING
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return _MISSING
+    return _MISSING
+
+
+def _describe(hint: Any) -> str:
+    if typing.get_origin(hint) is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(hint))
+    if typing.get_origin(hint) in (Union, types.UnionType):
+        return " or ".join(_describe(a) for a in typing.get_args(hint))
+    return "null" if hint is type(None) else getattr(hint, "__name__", str(hint))

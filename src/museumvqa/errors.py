@@ -1,0 +1,5 @@
+"""The one exception type for a user's mistake: the CLI prints it as a single line and exits 1."""
+
+
+class UserError(Exception):
+    """Bad input (which file, which record, what is wrong); never shown as a traceback."""

@@ -1,0 +1,1 @@
+"""Scoring of predictions: answer normalisation, token precision/recall, BLEU, bootstrap intervals."""

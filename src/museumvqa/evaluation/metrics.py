@@ -1,0 +1,240 @@
+"""The metrics, registered by name, each reported as a percentage with its count and a bootstrap interval.
+
+Our definitions (the paper gives no formulas). Prediction and gold answer are normalised
+(`normalize.py`) and split into content tokens P and G; per answer, over multisets:
+    p = |P ∩ G| / |P|    (token precision; an empty prediction says nothing right: p = 0)
+    r = |P ∩ G| / |G|    (token recall; an empty prediction: r = 0)
+    exact = (P == G)     (the normalised strings are equal)
+With several gold aliases each of p, r and exact takes its best alias on its own. A gold alias
+that normalises to nothing (e.g. "The") is compared on raw lower-cased tokens instead, on both sides.
+
+Answer metrics are means over answers of a per-answer value:
+    complete_precision = share with p = 1, partial_precision = mean p,
+    complete_recall = share with r = 1, partial_recall = mean r, exact_match = share exact.
+Corpus metrics (BLEU-1, BLEU-2) come from per-answer sufficient statistics that add up over answers
+(sacrebleu's own), on the normalised strings. BLEU uses sacrebleu's effective order: in a corpus of
+one-word answers there are no bigrams, and plain BLEU-2 would be 0 for a perfect system.
+
+Intervals: percentile bootstrap, 95%, resampling answers with replacement; every metric of a group
+uses the same resamples, drawn from a generator seeded afresh per group, so a group's interval does
+not depend on which other groups were scored.
+
+A new metric is a declaration: `@answer_metric("name")` over `AnswerScores`, or an entry in
+`CORPUS_METRICS`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sacrebleu.metrics import BLEU
+
+from museumvqa.evaluation.normalize import content_tokens, normalize_answer, raw_tokens
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One reported number (a percentage), the answers it is over and its 95% interval."""
+
+    value: float
+    n: int
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class AnswerScore:
+    """One answer's token precision and recall (0..1) and whether it matched exactly."""
+
+    precision: float
+    recall: float
+    exact: bool
+
+
+@dataclass(frozen=True)
+class AnswerScores:
+    """Per-answer scores of a set of answers, as arrays (what answer metrics are computed over)."""
+
+    precision: np.ndarray
+    recall: np.ndarray
+    exact: np.ndarray
+
+    @classmethod
+    def of(cls, scores: Sequence[AnswerScore]) -> AnswerScores:
+        return cls(
+            precision=np.array([s.precision for s in scores], dtype=float),
+            recall=np.array([s.recall for s in scores], dtype=float),
+            exact=np.array([s.exact for s in scores], dtype=bool),
+        )
+
+
+def _overlap(pred: list[str], gold: list[str]) -> AnswerScore:
+    common = sum((Counter(pred) & Counter(gold)).values())
+    return AnswerScore(
+        precision=common / len(pred) if pred else 0.0,
+        recall=common / len(gold),
+        exact=pred == gold,
+    )
+
+
+def score_answer(prediction: str, aliases: Sequence[str], lang: str = "en") -> AnswerScore:
+    """Token precision, recall and exact match of one prediction, each the best over the aliases."""
+    if not aliases:
+        raise ValueError("a question needs at least one gold answer")
+    pred = content_tokens(prediction, lang)
+    per_alias = []
+    for alias in aliases:
+        gold = content_tokens(alias, lang)
+        if gold:
+            per_alias.append(_overlap(pred, gold))
+        elif raw_tokens(alias):
+            per_alias.append(_overlap(raw_tokens(prediction), raw_tokens(alias)))
+        else:
+            raise ValueError(f"gold answer {alias!r} is blank")
+    return AnswerScore(
+        precision=max(s.precision for s in per_alias),
+        recall=max(s.recall for s in per_alias),
+        exact=any(s.exact for s in per_alias),
+    )
+
+
+@dataclass(frozen=True)
+class CorpusMetric:
+    """A corpus-level metric built from per-answer statistics that add up over answers, so a
+    bootstrap resample costs a sum, not a rescoring."""
+
+    statistics: Callable[[list[str], list[list[str]]], np.ndarray]  # (hyps, refs) -> (n, k)
+    from_totals: Callable[[np.ndarray], float]  # summed (k,) -> percentage
+
+
+def reference_streams(refs: Sequence[Sequence[str]]) -> list[list[str]]:
+    """sacrebleu wants equally many references per question, as streams: pad each question's aliases
+    by repeating its first one (a duplicate reference changes no BLEU count)."""
+    width = max(len(r) for r in refs)
+    padded = [list(r) + [r[0]] * (width - len(r)) for r in refs]
+    return [list(stream) for stream in zip(*padded)]
+
+
+def bleu(order: int) -> BLEU:
+    """The sacrebleu BLEU we report: corpus level, n-grams up to `order`, effective order."""
+    return BLEU(max_ngram_order=order, effective_order=True)
+
+
+def _bleu_metric(order: int) -> CorpusMetric:
+    metric = bleu(order)
+
+    def statistics(hyps: list[str], refs: list[list[str]]) -> np.ndarray:
+        # The per-sentence statistics that sacrebleu's corpus_score and its own bootstrap sum.
+        stats = metric._extract_corpus_statistics(hyps, reference_streams(refs))
+        return np.array(stats, dtype=np.int64).reshape(len(hyps), 2 + 2 * order)
+
+    def from_totals(totals: np.ndarray) -> float:
+        return float(metric._compute_score_from_stats(totals.tolist()).score)
+
+    return CorpusMetric(statistics, from_totals)
+
+
+CORPUS_METRICS: dict[str, CorpusMetric] = {"bleu1": _bleu_metric(1), "bleu2": _bleu_metric(2)}
+
+
+AnswerMetric = Callable[[AnswerScores], np.ndarray]
+ANSWER_METRICS: dict[str, AnswerMetric] = {}
+
+
+def answer_metric(name: str) -> Callable[[AnswerMetric], AnswerMetric]:
+    """Register a per-answer metric: it maps the scores to one value in [0, 1] per answer."""
+
+    def register(fn: AnswerMetric) -> AnswerMetric:
+        if name in ANSWER_METRICS or name in CORPUS_METRICS:
+            raise ValueError(f"metric {name!r} is already registered")
+        ANSWER_METRICS[name] = fn
+        return fn
+
+    return register
+
+
+@answer_metric("complete_precision")
+def _complete_precision(s: AnswerScores) -> np.ndarray:
+    return s.precision == 1.0
+
+
+@answer_metric("partial_precision")
+def _partial_precision(s: AnswerScores) -> np.ndarray:
+    return s.precision
+
+
+@answer_metric("complete_recall")
+def _complete_recall(s: AnswerScores) -> np.ndarray:
+    return s.recall == 1.0
+
+
+@answer_metric("partial_recall")
+def _partial_recall(s: AnswerScores) -> np.ndarray:
+    return s.recall
+
+
+@answer_metric("exact_match")
+def _exact_match(s: AnswerScores) -> np.ndarray:
+    return s.exact
+
+
+def metric_names() -> list[str]:
+    """Every registered metric, in report order."""
+    return [*ANSWER_METRICS, *CORPUS_METRICS]
+
+
+def resample_counts(n: int, resamples: int, seed: int, budget: int = 1 << 22) -> Iterator[np.ndarray]:
+    """Bootstrap resamples of n items as count matrices (resamples, n): how often each item was drawn.
+
+    Yielded in chunks of at most `budget` cells so memory stays flat for large n; the draws depend only
+    on (n, resamples, seed)."""
+    rng = np.random.default_rng(seed)
+    chunk = max(1, budget // n)
+    for start in range(0, resamples, chunk):
+        size = min(chunk, resamples - start)
+        draws = rng.integers(0, n, size=(size, n)) + (np.arange(size) * n)[:, None]
+        yield np.bincount(draws.ravel(), minlength=size * n).reshape(size, n)
+
+
+def _interval(samples: np.ndarray) -> tuple[float, float]:
+    low, high = np.percentile(samples, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def compute_figures(
+    predictions: Sequence[str],
+    answers: Sequence[Sequence[str]],
+    languages: Sequence[str],
+    bootstrap: int = 1000,
+    seed: int = 0,
+) -> dict[str, Figure]:
+    """Every registered metric over one set of answers, with its bootstrap interval."""
+    n = len(predictions)
+    if n == 0 or not (len(answers) == len(languages) == n):
+        raise ValueError("need equally many predictions, answer lists and languages, at least one")
+    if bootstrap < 1:
+        raise ValueError("bootstrap needs at least one resample")
+    scores = AnswerScores.of([score_answer(p, a, lang) for p, a, lang in zip(predictions, answers, languages)])
+    per_answer = np.stack([fn(scores).astype(float) for fn in ANSWER_METRICS.values()], axis=1)
+    hyps = [normalize_answer(p, lang) for p, lang in zip(predictions, languages)]
+    refs = [[normalize_answer(a, lang) for a in alias] for alias, lang in zip(answers, languages)]
+    corpus_stats = {name: m.statistics(hyps, refs) for name, m in CORPUS_METRICS.items()}
+
+    answer_samples: list[np.ndarray] = []
+    corpus_samples: dict[str, list[float]] = {name: [] for name in CORPUS_METRICS}
+    for counts in resample_counts(n, bootstrap, seed):
+        answer_samples.append(100.0 * (counts @ per_answer) / n)
+        for name, m in CORPUS_METRICS.items():
+            corpus_samples[name].extend(m.from_totals(t) for t in counts @ corpus_stats[name])
+    answer_resampled = np.concatenate(answer_samples)
+
+    figures: dict[str, Figure] = {}
+    for j, (name, value) in enumerate(zip(ANSWER_METRICS, 100.0 * per_answer.mean(axis=0))):
+        figures[name] = Figure(float(value), n, *_interval(answer_resampled[:, j]))
+    for name, m in CORPUS_METRICS.items():
+        value = m.from_totals(corpus_stats[name].sum(axis=0))
+        figures[name] = Figure(value, n, *_interval(np.array(corpus_samples[name])))
+    return figures

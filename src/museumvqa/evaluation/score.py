@@ -1,0 +1,125 @@
+"""Score a predictions JSONL file: every metric overall and per group, per model, as JSON or a table.
+
+A predictions file has one JSON object per line (one question asked of one model):
+    question_id, exhibit_id, task, category, language, question: strings;
+    answers: a non-empty list of gold answers (aliases); prediction: the model's answer; model: its id.
+Other fields are kept and may be grouped by.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from museumvqa.errors import UserError
+from museumvqa.evaluation.metrics import Figure, compute_figures
+
+STRING_FIELDS = ("question_id", "exhibit_id", "task", "category", "language", "question", "prediction", "model")
+FIELDS = (*STRING_FIELDS, "answers")
+
+Scores = dict[str, Any]  # {"overall": {metric: Figure}, "by_<field>": {value: {metric: Figure}}}
+
+
+def _check_row(row: Any) -> str | None:
+    """What is wrong with one parsed line, or None."""
+    if not isinstance(row, dict):
+        return f"expected a JSON object, got {type(row).__name__}"
+    missing = [f for f in FIELDS if f not in row]
+    if missing:
+        return "missing field " + ", ".join(repr(f) for f in missing)
+    for field in STRING_FIELDS:
+        if not isinstance(row[field], str):
+            return f"field {field!r} must be a string, got {type(row[field]).__name__}"
+    answers = row["answers"]
+    if not isinstance(answers, list) or not answers or not all(isinstance(a, str) for a in answers):
+        return "field 'answers' must be a non-empty list of strings"
+    if not all(a.strip() for a in answers):
+        return "field 'answers' holds a blank answer"
+    return None
+
+
+def read_predictions(path: str | Path) -> list[dict[str, Any]]:
+    """Every prediction of a JSONL file, each line checked; a bad line is a UserError naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such predictions file")
+    rows: list[dict[str, Any]] = []
+    first_line: dict[tuple[str, str, str], int] = {}
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise UserError(f"{path}:{number}: not valid JSON ({e.msg})") from None
+            problem = _check_row(row)
+            if problem:
+                raise UserError(f"{path}:{number}: {problem}")
+            key = (row["model"], row["task"], row["question_id"])
+            if key in first_line:
+                raise UserError(
+                    f"{path}:{number}: question_id {key[2]!r} of task {key[1]!r} and model {key[0]!r} already on line {first_line[key]}"
+                )
+            first_line[key] = number
+            rows.append(row)
+    if not rows:
+        raise UserError(f"{path}: no predictions")
+    return rows
+
+
+def _figures(rows: Sequence[dict[str, Any]], bootstrap: int, seed: int) -> dict[str, Figure]:
+    return compute_figures(
+        [r["prediction"] for r in rows],
+        [r["answers"] for r in rows],
+        [r["language"] for r in rows],
+        bootstrap=bootstrap,
+        seed=seed,
+    )
+
+
+def score_rows(
+    rows: Sequence[dict[str, Any]],
+    group_by: Sequence[str] = ("category",),
+    bootstrap: int = 1000,
+    seed: int = 0,
+) -> Scores:
+    """Every metric over all rows ("overall") and per value of each group_by field ("by_<field>")."""
+    if not rows:
+        raise ValueError("no rows to score")
+    scores: Scores = {"overall": _figures(rows, bootstrap, seed)}
+    for field in group_by:
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            if field not in row:
+                raise UserError(f"cannot group by {field!r}: question {row.get('question_id')!r} has no such field")
+            groups.setdefault(str(row[field]), []).append(row)
+        scores[f"by_{field}"] = {
+            value: _figures(members, bootstrap, seed) for value, members in sorted(groups.items())
+        }
+    return scores
+
+
+def score_file(
+    path: str | Path, group_by: Sequence[str] = ("category",), bootstrap: int = 1000, seed: int = 0
+) -> dict[str, dict[str, Scores]]:
+    """{model id: {task: scores}}: a file may hold several models and tasks; each pair is scored alone."""
+    groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for row in read_predictions(path):
+        groups.setdefault(row["model"], {}).setdefault(row["task"], []).append(row)
+    return {
+        model: {task: score_rows(rows, group_by, bootstrap=bootstrap, seed=seed) for task, rows in sorted(tasks.items())}
+        for model, tasks in sorted(groups.items())
+    }
+
+
+def scores_to_json(scores: Any) -> Any:
+    """The same nesting with every Figure as {"value", "n", "low", "high"}."""
+    if isinstance(scores, Figure):
+        return asdict(scores)
+    if isinstance(scores, dict):
+        return {key: scores_to_json(value) for key, value in scores.items()}
+    return scores

@@ -1,0 +1,1 @@
+"""Question generation: exhibits -> question/answer pairs from attribute templates."""

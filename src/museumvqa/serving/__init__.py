@@ -1,0 +1,1 @@
+"""Answering a visitor's question about a photographed exhibit."""

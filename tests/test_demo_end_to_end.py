@@ -1,0 +1,65 @@
+"""The whole product on a reduced setting of the real Met sample: every stage, then reuse and report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from museumvqa.pipeline import DemoConfig, run_demo
+from museumvqa.serving.ask import ask
+from museumvqa.training.blip_trainer import TrainConfig
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory, met_records: list[dict]) -> tuple[Path, list[str]]:
+    folder = tmp_path_factory.mktemp("demo")
+    records = folder / "objects.json"
+    records.write_text(json.dumps({"objects": met_records[:40]}))
+    config = DemoConfig(records=str(records), bootstrap=100, train=TrainConfig(epochs=2, batch_size=16))
+    log: list[str] = []
+    run_demo(folder / "run", config, progress=False, log=log.append)
+    return folder / "run", log
+
+
+@pytest.mark.slow
+def test_every_stage_writes_its_outputs(demo_run: tuple[Path, list[str]]) -> None:
+    run, _ = demo_run
+    assert pq.read_table(run / "exhibits" / "part-00000.parquet").num_rows == 40
+    assert (run / "shards" / "shard-000000.tar").is_file()
+    assert (run / "model" / "model.safetensors").is_file()
+    summary = json.loads((run / "model" / "training_summary.json").read_text())
+    assert summary["pretrained_weights"] is False
+    general = pq.read_table(run / "benchmarks" / "general.parquet").to_pylist()
+    lines = (run / "predictions" / "baseline-majority.jsonl").read_text().splitlines()
+    assert len(lines) == 2 * len(general)  # general + category task
+    scores = json.loads((run / "scores.json").read_text())
+    assert set(scores) == {str(run / "model"), "baseline:majority"}
+    for answerer in scores.values():
+        assert answerer["tasks"]["general"]["overall"]["exact_match"]["n"] == len(general)
+        assert set(answerer["tasks"]["category"]["by_category"]) == {r["category"] for r in general}
+    report = (run / "report.md").read_text()
+    assert "No pretrained weights were used" in report and "baseline:majority" in report
+
+
+@pytest.mark.slow
+def test_rerun_reuses_finished_stages(demo_run: tuple[Path, list[str]], met_records: list[dict]) -> None:
+    run, first_log = demo_run
+    assert not any("reusing" in line for line in first_log)
+    again: list[str] = []
+    config = DemoConfig(
+        records=str(run.parent / "objects.json"), bootstrap=100, train=TrainConfig(epochs=2, batch_size=16)
+    )
+    run_demo(run, config, progress=False, log=again.append)
+    assert sum("reusing" in line for line in again) == 6
+
+
+@pytest.mark.slow
+def test_ask_answers_with_the_trained_model(
+    demo_run: tuple[Path, list[str]], sample_dir: Path, met_records: list[dict]
+) -> None:
+    run, _ = demo_run
+    answer = ask(sample_dir / f"{met_records[0]['objectID']}.jpg", "What kind of object is this?", run / "model")
+    assert isinstance(answer, str)
