@@ -100,3 +100,30 @@ def test_missing_file(tmp_path):
 
 def test_empty_file_gives_defaults(tmp_path):
     assert load_config(Settings, write(tmp_path, ""), []) == Settings()
+
+
+def test_nested_settings_from_yaml_and_dotted_overrides(tmp_path):
+    from museumvqa.pipeline import DemoConfig
+
+    path = tmp_path / "demo.yaml"
+    path.write_text("seed: 3\ntrain:\n  epochs: 2\n  strategy: one\n")
+    config = load_config(DemoConfig, path, ["train.epochs=5", "train.learning_rate=5e-4", "bootstrap=10"])
+    assert (config.seed, config.bootstrap) == (3, 10)
+    assert (config.train.epochs, config.train.strategy, config.train.learning_rate) == (5, "one", 5e-4)
+    assert config.train.batch_size == 32  # untouched settings keep their defaults
+    with pytest.raises(UserError, match="override 'train.epochz=1': unknown key 'epochz'"):
+        load_config(DemoConfig, None, ["train.epochz=1"])
+    with pytest.raises(UserError, match="'seed' has no sub-settings"):
+        load_config(DemoConfig, None, ["seed.x=1"])
+    path.write_text("train:\n  epochs: many\n")
+    with pytest.raises(UserError, match=rf"{path}: train: epochs: expected int, got 'many'"):
+        load_config(DemoConfig, path)
+
+
+def test_shipped_configs_load():
+    from museumvqa.pipeline import DemoConfig
+    from museumvqa.training.blip_trainer import TrainConfig
+
+    configs = Path(__file__).resolve().parents[1] / "configs"
+    assert load_config(DemoConfig, configs / "demo.yaml").train.epochs == 20
+    assert load_config(TrainConfig, configs / "train_tiny.yaml").max_steps is None

@@ -34,14 +34,16 @@ def test_every_stage_writes_its_outputs(demo_run: tuple[Path, list[str]]) -> Non
     assert summary["pretrained_weights"] is False
     general = pq.read_table(run / "benchmarks" / "general.parquet").to_pylist()
     lines = (run / "predictions" / "baseline-majority.jsonl").read_text().splitlines()
-    assert len(lines) == 2 * len(general)  # general + category task
+    tasks = json.loads((run / "benchmarks" / "manifest.json").read_text())["tasks"]
+    assert len(lines) == sum(info["rows"] for info in tasks.values())  # one line per row of every task
     scores = json.loads((run / "scores.json").read_text())
-    assert set(scores) == {str(run / "model"), "baseline:majority"}
+    assert set(scores) == {str(run / "model"), "baseline:majority", "baseline:retrieval"}
     for answerer in scores.values():
         assert answerer["tasks"]["general"]["overall"]["exact_match"]["n"] == len(general)
         assert set(answerer["tasks"]["category"]["by_category"]) == {r["category"] for r in general}
     report = (run / "report.md").read_text()
     assert "No pretrained weights were used" in report and "baseline:majority" in report
+    assert "data:image/png;base64," in (run / "report.html").read_text()
 
 
 @pytest.mark.slow

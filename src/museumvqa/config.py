@@ -21,25 +21,52 @@ _MISSING = object()
 
 
 def load_config(cls: type[T], path: str | Path | None = None, overrides: typing.Sequence[str] = ()) -> T:
-    """`cls` built from its defaults, the YAML mapping at `path`, then each `key=value` override."""
+    """`cls` built from its defaults, the YAML mapping at `path`, then each `key=value` override.
+
+    A field that is itself a dataclass takes a nested mapping in YAML and dotted keys in overrides
+    (`train.epochs=3`); the rest of its settings keep their defaults.
+    """
     if not dataclasses.is_dataclass(cls):
         raise TypeError(f"{cls!r} is not a dataclass")
-    hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls) if f.init]
-    values: dict[str, Any] = {}
-    if path is not None:
-        for key, value in _read_yaml(Path(path)).items():
-            _check_key(key, names, str(path))
-            values[key] = _coerce(value, hints[key], f"{path}: {key}")
+    raw: dict[str, Any] = dict(_read_yaml(Path(path))) if path is not None else {}
     for item in overrides:
         key, sep, text = item.partition("=")
         key = key.strip()
         where = f"override {item!r}"
         if not sep or not key:
             raise UserError(f"{where}: expected key=value")
-        _check_key(key, names, where)
-        values[key] = _coerce(_parse_override(text, hints[key]), hints[key], where)
-    return cls(**values)
+        *parents, leaf = key.split(".")
+        owner, target = cls, raw
+        for part in parents:
+            _check_key(part, _names(owner), where)
+            owner = typing.get_type_hints(owner)[part]
+            if not dataclasses.is_dataclass(owner):
+                raise UserError(f"{where}: {part!r} has no sub-settings")
+            if not isinstance(target.get(part), dict):
+                target[part] = {}
+            target = target[part]
+        _check_key(leaf, _names(owner), where)
+        hint = typing.get_type_hints(owner)[leaf]
+        target[leaf] = _coerce(_parse_override(text, hint), hint, where)
+    return _build(cls, raw, str(path) if path is not None else "config")
+
+
+def _names(cls: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls) if f.init]
+
+
+def _build(cls: type[T], values: dict[str, Any], where: str) -> T:
+    """`cls(**values)` with each value checked against its field's type, nested dataclasses included."""
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        _check_key(key, _names(cls), where)
+        hint = hints[key]
+        if dataclasses.is_dataclass(hint) and isinstance(value, dict):
+            kwargs[key] = _build(hint, value, f"{where}: {key}")
+        else:
+            kwargs[key] = _coerce(value, hint, f"{where}: {key}")
+    return cls(**kwargs)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -29,7 +29,13 @@ class DemoConfig:
     image_dir: str | None = None  # folder of <objectID>.jpg; None = the sample's
     seed: int = 0
     shard_image_size: int = 224
+    generated_views: int = 0  # > 0 adds flagged crops/rotations per photo, filling the MultiAngle task
     max_per_category: int = 1
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    # the skeleton's seven categories keep the demo within minutes; null = every category
+    categories: list[str] | None = field(
+        default_factory=lambda: ["title", "creator", "date", "medium", "culture", "department", "object_type"]
+    )
     batch_size: int = 16
     bootstrap: int = 1000
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -76,7 +82,13 @@ def run_demo(
         force,
         log,
         lambda: generate_questions(
-            run.exhibits, run.questions, max_per_category=config.max_per_category, seed=config.seed, progress=progress
+            run.exhibits,
+            run.questions,
+            languages=config.languages,
+            categories=config.categories,
+            max_per_category=config.max_per_category,
+            seed=config.seed,
+            progress=progress,
         ),
     )
     _stage(
@@ -84,7 +96,13 @@ def run_demo(
         run.shards / "manifest.json",
         force,
         log,
-        lambda: build_shards(run.exhibits, run.shards, image_size=config.shard_image_size, progress=progress),
+        lambda: build_shards(
+            run.exhibits,
+            run.shards,
+            image_size=config.shard_image_size,
+            generated_views=config.generated_views,
+            progress=progress,
+        ),
     )
     _stage(
         "benchmarks",
@@ -92,7 +110,11 @@ def run_demo(
         force,
         log,
         lambda: build_benchmarks(
-            run.questions / "qa.parquet", run.shards / "index.parquet", run.benchmarks, seed=config.seed
+            run.questions / "qa.parquet",
+            run.shards / "index.parquet",
+            run.benchmarks,
+            seed=config.seed,
+            exhibits=run.exhibits,
         ),
     )
     _stage(
@@ -100,7 +122,7 @@ def run_demo(
         run.model / "training_summary.json",
         force,
         log,
-        lambda: train_from_run(run.benchmarks / "train.parquet", run.shards, run.model, config.train),
+        lambda: train_from_run(run.benchmarks / "train.parquet", run.shards, run.model, config.train, progress),
     )
     _stage(
         "evaluate",
@@ -109,7 +131,7 @@ def run_demo(
         log,
         lambda: evaluate_run(
             run.root,
-            [str(run.model), "baseline:majority"],
+            [str(run.model), "baseline:majority", "baseline:retrieval"],
             batch_size=config.batch_size,
             bootstrap=config.bootstrap,
             progress=progress,

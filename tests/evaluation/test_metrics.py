@@ -108,8 +108,13 @@ def test_bleu_by_hand() -> None:
 
 def test_bleu_equals_sacrebleu_called_directly() -> None:
     preds = ["Oil on canvas", "the two sisters", "Rembrandt", "bronze", "a vase with flowers"]
-    golds = [["oil on canvas"], ["Two Sisters", "The Sisters"], ["Rembrandt van Rijn", "Rembrandt", "R. H. van Rijn"],
-             ["marble"], ["vase of flowers"]]
+    golds = [
+        ["oil on canvas"],
+        ["Two Sisters", "The Sisters"],
+        ["Rembrandt van Rijn", "Rembrandt", "R. H. van Rijn"],
+        ["marble"],
+        ["vase of flowers"],
+    ]
     figures = compute_figures(preds, golds, ["en"] * 5, bootstrap=10)
     hyps = ["oil on canvas", "2 sisters", "rembrandt", "bronze", "vase with flowers"]
     streams = [  # three reference streams, short alias lists padded with their first alias

@@ -5,13 +5,13 @@ import pytest
 
 from museumvqa.errors import UserError
 from museumvqa.evaluation.metrics import Figure
-from museumvqa.evaluation.tables import scores_table
 from museumvqa.evaluation.score import (
     read_predictions,
     score_file,
     score_rows,
     scores_to_json,
 )
+from museumvqa.evaluation.tables import scores_table
 
 
 def _row(qid: str, category: str, answers: list[str], prediction: str, model: str, language: str = "en") -> dict:
@@ -117,7 +117,18 @@ def test_scores_table_puts_answerers_side_by_side(tmp_path: Path) -> None:
     assert cells[1].startswith("25.0 [") and cells[2].startswith("50.0 [")
     title = next(line for line in lines if line.startswith("| title |"))
     # title: n 2; majority 0 everywhere; tuned partial precision 100, complete precision 100, partial recall 75, exact 50
-    assert [c.strip() for c in title.strip("|").split("|")] == ["title", "2", "0.0", "0.0", "0.0", "0.0", "100.0", "100.0", "75.0", "50.0"]
+    assert [c.strip() for c in title.strip("|").split("|")] == [
+        "title",
+        "2",
+        "0.0",
+        "0.0",
+        "0.0",
+        "0.0",
+        "100.0",
+        "100.0",
+        "75.0",
+        "50.0",
+    ]
 
 
 def _bad(**changes: object) -> str:

@@ -1,15 +1,16 @@
-"""Exhibit folders for the images stage: the real Met sample and hand-made edge cases."""
+"""Exhibit folders for the images stage (the real Met sample, hand-made edge cases) and a loopback image server."""
 
 from __future__ import annotations
 
 import importlib.resources
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from loopback import ImageServer
 
 from museumvqa.catalog.schema import EXHIBIT_SCHEMA, Exhibit, ImageRef, exhibit_to_row
 from museumvqa.images.shards import ShardStats, build_shards
@@ -40,15 +41,10 @@ def met_data() -> Path:
 
 @pytest.fixture(scope="session")
 def met_specs(met_data: Path) -> list[ExhibitSpec]:
-    """The first Met paintings as ingest makes them: a local primary JPEG, remote additional views."""
+    """The first Met paintings with their local primary JPEG (their remote views are never fetched in tests)."""
     records = json.loads((met_data / "objects.json").read_text())["objects"][:MET_EXHIBITS]
     return [
-        (
-            f"met:{r['accessionNumber']}",
-            [ImageRef(str(met_data / f"{r['objectID']}.jpg"), "primary")]
-            + [ImageRef(url, "additional") for url in r["additionalImages"]],
-        )
-        for r in records
+        (f"met:{r['accessionNumber']}", [ImageRef(str(met_data / f"{r['objectID']}.jpg"), "primary")]) for r in records
     ]
 
 
@@ -59,7 +55,14 @@ def met_exhibits_dir(tmp_path_factory: pytest.TempPathFactory, met_specs: list[E
 
 @pytest.fixture(scope="session")
 def met_shards(tmp_path_factory: pytest.TempPathFactory, met_exhibits_dir: Path) -> tuple[Path, ShardStats]:
-    """The Met sample sharded 8 to a tar, remote additional views included (and so rejected)."""
+    """The Met sample sharded 8 to a tar."""
     out = tmp_path_factory.mktemp("met_shards")
-    stats = build_shards(met_exhibits_dir, out, per_shard=8, roles=("primary", "additional"), progress=False)
+    stats = build_shards(met_exhibits_dir, out, per_shard=8, progress=False)
     return out, stats
+
+
+@pytest.fixture
+def image_server() -> Iterator[ImageServer]:
+    server = ImageServer()
+    yield server
+    server.close()

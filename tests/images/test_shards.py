@@ -4,6 +4,7 @@ import hashlib
 import io
 import json
 import tarfile
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -13,7 +14,7 @@ from PIL import Image
 from museumvqa.catalog.schema import ImageRef
 from museumvqa.errors import UserError
 from museumvqa.images.keys import sample_key
-from museumvqa.images.shards import REMOTE_REASON, build_shards
+from museumvqa.images.shards import build_shards
 
 MET = 20
 
@@ -25,30 +26,28 @@ def _tar_members(path: Path) -> list[tuple[str, bytes]]:
 
 def test_met_sample_build(met_shards, met_specs) -> None:
     out, stats = met_shards
-    remote = sum(len(images) - 1 for _, images in met_specs)
-    assert remote > 0
-    assert (stats.exhibits, stats.images_ok, stats.rejected, stats.shards) == (MET, MET, remote, 3)
+    assert (stats.exhibits, stats.images_ok, stats.rejected, stats.shards, stats.generated) == (MET, MET, 0, 3, 0)
     assert stats.images_considered == stats.images_ok + stats.rejected
-    assert stats.reject_reasons == {"remote image": remote}
 
     index = pq.read_table(out / "index.parquet").to_pylist()
     assert [r["key"] for r in index] == [sample_key(eid, 0) for eid, _ in met_specs]
     assert [r["exhibit_id"] for r in index] == [eid for eid, _ in met_specs]
     assert [r["uri"] for r in index] == [images[0].uri for _, images in met_specs]
     assert [r["shard"] for r in index] == ["shard-000000.tar"] * 8 + ["shard-000001.tar"] * 8 + ["shard-000002.tar"] * 4
-    assert all(r["role"] == "primary" and r["view"] is None for r in index)
+    assert all(r["role"] == "primary" and r["view"] is None and not r["generated"] for r in index)
+    assert all(len(r["phash"]) == 16 for r in index)
     assert sorted(p.name for p in out.iterdir()) == [
-        "index.parquet", "manifest.json", "rejects.parquet", "shard-000000.tar", "shard-000001.tar", "shard-000002.tar"
+        "build.json", "index.parquet", "ledger", "manifest.json", "rejects.parquet", "shard-000000.tar", "shard-000001.tar",
+        "shard-000002.tar",
     ]  # fmt: skip
-
-    rejects = pq.read_table(out / "rejects.parquet").to_pylist()
-    assert len(rejects) == remote
-    assert {(r["role"], r["reason"]) for r in rejects} == {("additional", REMOTE_REASON)}
-    assert all(r["uri"].startswith("https://images.metmuseum.org/") for r in rejects)
+    ledger = pq.read_table(out / "ledger").to_pylist()
+    assert [r["key"] for r in ledger] == [r["key"] for r in index]
+    assert all(r["status"] == "ok" and r["attempt"] == 1 and r["bytes"] > 0 for r in ledger)
+    assert pq.read_table(out / "rejects.parquet").num_rows == 0
 
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["counts"]["images_ok"] == MET and manifest["counts"]["rejected"] == remote
-    assert manifest["settings"]["image_size"] == 384 and manifest["settings"]["roles"] == ["primary", "additional"]
+    assert manifest["counts"]["images_ok"] == MET and manifest["counts"]["rejected"] == 0
+    assert manifest["settings"]["image_size"] == 384 and manifest["settings"]["roles"] == ["primary"]
 
 
 def test_shard_members_match_the_index(met_shards) -> None:
@@ -63,7 +62,9 @@ def test_shard_members_match_the_index(met_shards) -> None:
             row, meta = index[key], json.loads(meta_bytes)
             assert row["shard"] == shard.name
             assert hashlib.sha256(jpeg).hexdigest() == row["sha256"]
-            assert meta == {k: row[k] for k in ("key", "exhibit_id", "role", "view", "uri", "width", "height")}
+            assert meta == {
+                k: row[k] for k in ("key", "exhibit_id", "role", "view", "uri", "width", "height", "generated")
+            }
             with Image.open(io.BytesIO(jpeg)) as img:
                 assert img.format == "JPEG" and img.mode == "RGB"
                 assert img.size == (row["width"], row["height"])
@@ -72,19 +73,22 @@ def test_shard_members_match_the_index(met_shards) -> None:
     assert seen == list(index)
 
 
-def test_builds_are_deterministic(tmp_path: Path, met_exhibits_dir: Path) -> None:
+def test_builds_are_deterministic_and_a_repeat_resumes(tmp_path: Path, met_exhibits_dir: Path) -> None:
     first = build_shards(met_exhibits_dir, tmp_path / "a", image_size=96, per_shard=7, progress=False)
     second = build_shards(met_exhibits_dir, tmp_path / "b", image_size=96, per_shard=7, progress=False)
     again = build_shards(met_exhibits_dir, tmp_path / "a", image_size=96, per_shard=7, progress=False)
-    assert first == second == again
-    names = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert names == sorted(p.name for p in (tmp_path / "b").iterdir())
-    assert len(names) == 3 + first.shards
+    assert first == second and (first.units_run, again.units_run) == (3, 0)  # the repeat finds every unit done
+    assert replace(again, units_run=3) == first
+    names = sorted(str(p.relative_to(tmp_path / "a")) for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert names == sorted(str(p.relative_to(tmp_path / "b")) for p in (tmp_path / "b").rglob("*") if p.is_file())
+    assert len(names) == 4 + 2 * first.shards
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
-def test_every_unusable_image_is_a_reject_with_its_reason(tmp_path: Path, met_data: Path, exhibits_folder, monkeypatch) -> None:
+def test_every_unusable_image_is_a_reject_with_its_reason(
+    tmp_path: Path, met_data: Path, exhibits_folder, monkeypatch
+) -> None:
     good = met_data / "36029.jpg"
     (tmp_path / "notes.jpg").write_text("not a photograph")
     (tmp_path / "cut.jpg").write_bytes(good.read_bytes()[:5000])
@@ -97,10 +101,8 @@ def test_every_unusable_image_is_a_reject_with_its_reason(tmp_path: Path, met_da
         (str(tmp_path / "cut.jpg"), "truncated image"),
         (str(tmp_path / "notes.jpg"), "not an image"),
         (str(tmp_path / "bomb.png"), "too many pixels: 1000x1000 > 500000"),
-        ("https://images.metmuseum.org/CRDImages/ep/original/DT1.jpg", REMOTE_REASON),
-        ("https://iiif.example.org/iiif/2/abc/full/max/0/default.jpg", REMOTE_REASON),
-        ("s3://bucket/img.jpg", REMOTE_REASON),
-        ("file://elsewhere.example.org/img.jpg", REMOTE_REASON),
+        ("s3://bucket/img.jpg", "unsupported source: s3 URL"),
+        ("file://elsewhere.example.org/img.jpg", "unsupported source: file URI on host elsewhere.example.org"),
         (good.as_uri(), None),
         (str(good), None),
         ("rel/good.jpg", None),  # relative to the working directory
@@ -109,9 +111,9 @@ def test_every_unusable_image_is_a_reject_with_its_reason(tmp_path: Path, met_da
     specs.append(("t:no-images", []))
     stats = build_shards(exhibits_folder(specs), tmp_path / "out", max_pixels=500_000, progress=False)
 
-    assert (stats.exhibits, stats.images_considered, stats.images_ok, stats.rejected) == (12, 11, 3, 8)
+    assert (stats.exhibits, stats.images_considered, stats.images_ok, stats.rejected) == (10, 9, 3, 6)
     assert stats.reject_reasons == {
-        "missing file": 1, "not an image": 1, "remote image": 4, "too many pixels": 1, "truncated image": 1
+        "missing file": 1, "not an image": 1, "unsupported source": 2, "too many pixels": 1, "truncated image": 1
     }  # fmt: skip
     rejects = pq.read_table(tmp_path / "out" / "rejects.parquet").to_pylist()
     assert [(r["uri"], r["reason"]) for r in rejects] == [(uri, reason) for uri, reason in cases if reason]
@@ -148,7 +150,7 @@ def test_progress_bar_goes_to_stderr_only(tmp_path: Path, met_exhibits_dir: Path
 
 
 def test_no_usable_images_gives_empty_index_and_no_shards(tmp_path: Path, exhibits_folder) -> None:
-    folder = exhibits_folder([("t:1", [ImageRef("https://example.org/a.jpg")])])
+    folder = exhibits_folder([("t:1", [ImageRef("s3://bucket/a.jpg")])])
     stats = build_shards(folder, tmp_path / "out", progress=False)
     assert (stats.images_ok, stats.rejected, stats.shards) == (0, 1, 0)
     assert pq.read_table(tmp_path / "out" / "index.parquet").num_rows == 0
@@ -174,3 +176,12 @@ def test_bad_inputs_and_settings(tmp_path: Path, met_exhibits_dir: Path) -> None
     for bad in ({"per_shard": 0}, {"image_size": 0}, {"quality": 101}, {"roles": ("front",)}, {"roles": ()}):
         with pytest.raises(UserError):
             build_shards(met_exhibits_dir, tmp_path / "out", progress=False, **bad)
+
+
+@pytest.mark.slow
+def test_process_pool_builds_the_same_files(tmp_path: Path, met_exhibits_dir: Path) -> None:
+    one = build_shards(met_exhibits_dir, tmp_path / "one", image_size=48, per_shard=4, progress=False)
+    two = build_shards(met_exhibits_dir, tmp_path / "two", image_size=48, per_shard=4, workers=2, progress=False)
+    assert one == two and one.shards == 5
+    for path in sorted((tmp_path / "one").rglob("*.*")):
+        assert path.read_bytes() == (tmp_path / "two" / path.relative_to(tmp_path / "one")).read_bytes(), path

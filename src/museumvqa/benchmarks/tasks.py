@@ -1,39 +1,135 @@
-"""Build the task tables from QA pairs, a split and the image index.
+"""Build the five task sets from QA pairs, a split and the image index.
 
-Tasks are registered by name: a new benchmark is a function from the test QA table to its rows.
+Tasks are registered by name: a task is a function from the test rows (each joined to its exhibit's
+views) to the rows it scores. General, Category-wise, MultiAngle and Visually unanswerable are asked in
+English; MultiLanguage holds every other language, so adding a translation never changes the English
+numbers. A task with nothing to ask on the data at hand is written empty, with the reason in the manifest.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from museumvqa.benchmarks.split import split_exhibits
+from museumvqa.benchmarks.exhibits import exhibit_facts
+from museumvqa.benchmarks.leaks import dhash, find_leaks
+from museumvqa.benchmarks.split import split_exhibits, split_museums
+from museumvqa.benchmarks.views import MAIN, exhibit_views
 from museumvqa.errors import UserError
 from museumvqa.io import write_json, write_parquet
 
-TASKS: dict[str, Callable[[pa.Table], pa.Table]] = {
-    # 1. General VQA: every test question.
-    "general": lambda test: test,
+QA_REQUIRED = ("question_id", "exhibit_id", "category", "language", "question", "answers", "visual")
+EXTRA_COLUMNS = [
+    ("image_key", pa.string()),
+    ("view", pa.string()),
+    ("split", pa.string()),
+    ("museum", pa.string()),
+    ("continent", pa.string()),
+]
+# Knowledge the photograph cannot show: how the museum got it, and facts of the linked person record.
+KNOWLEDGE_CATEGORIES = (
+    "acquisition",
+    "acquisition_year",
+    "credit_line",
+    "department",
+    "birth_year",
+    "death_year",
+    "birth_place",
+    "death_place",
+    "nationality",
+)
+PERSON_PREFIXES = ("creator_", "person_")
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task: which test rows it asks, and what to say when the data has none."""
+
+    build: Callable[[list[Row], dict[str, list[tuple[str, str]]]], list[Row]]
+    empty_reason: str
+
+
+def _english(rows: list[Row]) -> list[Row]:
+    return [r for r in rows if r["language"] == "en"]
+
+
+def _every_view(rows: list[Row], views: dict[str, list[tuple[str, str]]]) -> list[Row]:
+    return [
+        {**r, "image_key": key, "view": label}
+        for r in _english(rows)
+        if len(views[r["exhibit_id"]]) >= 2
+        for key, label in views[r["exhibit_id"]]
+    ]
+
+
+def is_knowledge_question(row: Row) -> bool:
+    """Not answerable from the pixels: a non-visual question about acquisition, the museum's records, or
+    the linked person record (birth and death, nationality, role)."""
+    category = row["category"]
+    return not row["visual"] and (category in KNOWLEDGE_CATEGORIES or category.startswith(PERSON_PREFIXES))
+
+
+TASKS: dict[str, Task] = {
+    # 1. General VQA: every English test question on the main view.
+    "general": Task(lambda rows, views: _english(rows), "no English test questions"),
     # 2. Category-wise VQA: the same questions, scored per attribute category.
-    "category": lambda test: test,
+    "category": Task(lambda rows, views: _english(rows), "no English test questions"),
+    # 3. MultiAngle: every question of an exhibit with two or more views, asked on each view.
+    "multiangle": Task(
+        _every_view,
+        "no test exhibit has two or more indexed views (the image index holds primary images only)",
+    ),
+    # 4. Visually unanswerable: knowledge questions (acquisition, credit line, department, person facts).
+    "unanswerable": Task(
+        lambda rows, views: [r for r in _english(rows) if is_knowledge_question(r)],
+        "no knowledge questions (acquisition, credit line, department, person facts) in the test split",
+    ),
+    # 5. MultiLanguage: every non-English test question.
+    "multilanguage": Task(
+        lambda rows, views: [r for r in rows if r["language"] != "en"],
+        "the QA table holds English questions only",
+    ),
 }
+TASK_NAMES = tuple(TASKS)
 
 
-def _with_column(table: pa.Table, name: str, value: str) -> pa.Table:
-    return table.append_column(name, pa.array([value] * table.num_rows, pa.string()))
-
-
-def _content_hash(table: pa.Table) -> str:
+def content_hash(rows: Sequence[Row]) -> str:
+    """A task version: changes when any asked question, gold answer or image changes, not with row order."""
     digest = hashlib.sha256()
-    for row in table.sort_by("question_id").select(["question_id", "question", "answers", "image_key"]).to_pylist():
-        digest.update(repr(sorted(row.items())).encode())
+    fields = ("question_id", "question", "answers", "image_key", "view")
+    for item in sorted(repr([row[f] for f in fields]) for row in rows):
+        digest.update(item.encode())
     return digest.hexdigest()[:16]
+
+
+def _image_hashes(index_path: Path, shards_dir: Path) -> dict[str, int]:
+    """Perceptual hash per image key: the index's `phash` column when the shard build wrote one."""
+    index = pq.read_table(index_path)
+    if "phash" in index.column_names:
+        return {
+            k: int(v, 16) if isinstance(v, str) else int(v)
+            for k, v in zip(index["key"].to_pylist(), index["phash"].to_pylist())
+            if v is not None
+        }
+    from museumvqa.images.reader import iter_samples
+
+    return {sample.key: dhash(sample.image) for sample in iter_samples(shards_dir)}
+
+
+def _read_qa(qa_path: Path) -> pa.Table:
+    qa = pq.read_table(qa_path)
+    missing = [c for c in QA_REQUIRED if c not in qa.column_names]
+    if missing:
+        raise UserError(f"{qa_path}: not a QA table (missing column {missing[0]!r})")
+    return qa
 
 
 def build_benchmarks(
@@ -43,54 +139,111 @@ def build_benchmarks(
     seed: int = 0,
     val_fraction: float = 0.1,
     test_fraction: float = 0.2,
-    tasks: tuple[str, ...] = ("general", "category"),
-) -> dict:
-    """Write split.parquet, train/val parquet, one parquet per task and manifest.json into out_dir.
+    tasks: Sequence[str] = TASK_NAMES,
+    *,
+    exhibits: str | Path | None = None,
+    test_museums: Sequence[str] = (),
+    max_leak_distance: int | None = 4,
+) -> dict[str, Any]:
+    """Write split.parquet, train/val.parquet, one parquet per task, leaks.parquet and manifest.json.
 
-    Each QA pair is joined to its exhibit's primary image; a pair whose exhibit has no usable
-    image goes to `no_image.parquet` rather than vanishing.
+    Split by exhibit (seeded), or, with `test_museums`, hold those museums out whole. Test exhibits with
+    an image within `max_leak_distance` bits (dHash) of a train/val image are reported in leaks.parquet
+    and removed from the test set (`max_leak_distance=None` skips the check: the manifest says so). A QA pair whose exhibit has no main image goes to no_image.parquet.
     """
     unknown = sorted(set(tasks) - set(TASKS))
     if unknown:
         raise UserError(f"unknown tasks {unknown}; known: {', '.join(TASKS)}")
+    qa_path, index_path, out = Path(qa_path), Path(index_path), Path(out_dir)
     for path in (qa_path, index_path):
-        if not Path(path).is_file():
+        if not path.is_file():
             raise UserError(f"{path}: missing (run the earlier stages first)")
-    qa = pq.read_table(qa_path)
-    index = pq.read_table(index_path, columns=["key", "exhibit_id", "role"])
-    primary = index.filter(pc.equal(index["role"], "primary")).group_by("exhibit_id").aggregate([("key", "min")])
-    image_of = dict(zip(primary["exhibit_id"].to_pylist(), primary["key_min"].to_pylist()))
-    image_keys = pa.array([image_of.get(e) for e in qa["exhibit_id"].to_pylist()], pa.string())
-    keyed = qa.append_column("image_key", image_keys).sort_by([("question_id", "ascending")])
-    has_image = pc.is_valid(keyed["image_key"])
-    usable, no_image = keyed.filter(has_image), keyed.filter(pc.invert(has_image))
+    qa = _read_qa(qa_path)
+    views = exhibit_views(index_path)
+    facts = exhibit_facts(exhibits, set(qa["exhibit_id"].to_pylist()))
+    schema = pa.schema([*qa.schema, *(pa.field(n, t) for n, t in EXTRA_COLUMNS)])
 
-    splits = split_exhibits(usable["exhibit_id"].to_pylist(), seed, val_fraction, test_fraction)
-    out = Path(out_dir)
-    write_parquet(pa.table({"exhibit_id": list(splits), "split": list(splits.values())}), out / "split.parquet")
-    split_column = pa.array([splits[e] for e in usable["exhibit_id"].to_pylist()], pa.string())
-    usable = usable.append_column("split", split_column)
-    write_parquet(no_image, out / "no_image.parquet")
-    counts: dict[str, int] = {"no_image": no_image.num_rows}
+    rows = sorted(qa.to_pylist(), key=lambda r: r["question_id"])
+    for row in rows:
+        exhibit_views_ = views.get(row["exhibit_id"])
+        row.update(facts[row["exhibit_id"]], image_key=exhibit_views_[0][0] if exhibit_views_ else None, view=MAIN)
+    usable = [r for r in rows if r["image_key"] is not None]
+    no_image = [{**r, "split": None} for r in rows if r["image_key"] is None]
+
+    exhibit_ids = sorted({r["exhibit_id"] for r in usable})
+    if test_museums:
+        split_of = split_museums({e: facts[e]["museum"] for e in exhibit_ids}, test_museums, seed, val_fraction)
+    else:
+        split_of = split_exhibits(exhibit_ids, seed, val_fraction, test_fraction)
+
+    key_split = {key: split_of[e] for e in exhibit_ids for key, _ in views[e]}
+    key_exhibit = {key: e for e in exhibit_ids for key, _ in views[e]}
+    leaks = []
+    if max_leak_distance is not None:
+        hashes = {k: v for k, v in _image_hashes(index_path, index_path.parent).items() if k in key_split}
+        leaks = find_leaks(hashes, key_split, max_leak_distance)
+    leaked = {key_exhibit[test_key] for test_key, _, _ in leaks}
+    write_parquet(
+        pa.table(
+            {
+                "test_key": [t for t, _, _ in leaks],
+                "test_exhibit": [key_exhibit[t] for t, _, _ in leaks],
+                "other_key": [o for _, o, _ in leaks],
+                "other_exhibit": [key_exhibit[o] for _, o, _ in leaks],
+                "other_split": [key_split[o] for _, o, _ in leaks],
+                "distance": pa.array([d for _, _, d in leaks], pa.int32()),
+            }
+        ),
+        out / "leaks.parquet",
+    )
+    split_rows = [
+        {"exhibit_id": e, "split": split_of[e], "museum": facts[e]["museum"], "removed_as_leak": e in leaked}
+        for e in exhibit_ids
+    ]
+    write_parquet(pa.Table.from_pylist(split_rows), out / "split.parquet")
+
+    for row in usable:
+        row["split"] = split_of[row["exhibit_id"]]
+    write_parquet(pa.Table.from_pylist(no_image, schema), out / "no_image.parquet")
+    counts: dict[str, int] = {"no_image": len(no_image)}
     for name in ("train", "val"):
-        part = usable.filter(pc.equal(usable["split"], name))
-        write_parquet(part, out / f"{name}.parquet")
-        counts[name] = part.num_rows
-    test = usable.filter(pc.equal(usable["split"], "test"))
-    hashes = {}
+        part = [r for r in usable if r["split"] == name]
+        write_parquet(pa.Table.from_pylist(part, schema), out / f"{name}.parquet")
+        counts[name] = len(part)
+    test = [r for r in usable if r["split"] == "test" and r["exhibit_id"] not in leaked]
+    counts["test_removed_as_leak"] = sum(1 for r in usable if r["split"] == "test" and r["exhibit_id"] in leaked)
+
+    task_info: dict[str, dict[str, Any]] = {}
     for name in tasks:
-        table = _with_column(TASKS[name](test), "task", name)
+        task_rows = [{**r, "task": name} for r in TASKS[name].build(test, views)]
+        table = pa.Table.from_pylist(task_rows, pa.schema([*schema, pa.field("task", pa.string())]))
         write_parquet(table, out / f"{name}.parquet")
-        counts[name] = table.num_rows
-        hashes[name] = _content_hash(table)
+        counts[name] = len(task_rows)
+        task_info[name] = {
+            "rows": len(task_rows),
+            "questions": len({r["question_id"] for r in task_rows}),
+            "exhibits": len({r["exhibit_id"] for r in task_rows}),
+            "languages": sorted({r["language"] for r in task_rows}),
+            "views": {v: sum(1 for r in task_rows if r["view"] == v) for v in sorted({r["view"] for r in task_rows})},
+            "content_hash": content_hash(task_rows),
+            "empty_reason": None if task_rows else TASKS[name].empty_reason,
+        }
     manifest = {
         "seed": seed,
+        "split_mode": "museum" if test_museums else "exhibit",
+        "test_museums": sorted(test_museums),
         "val_fraction": val_fraction,
-        "test_fraction": test_fraction,
-        "exhibits": {s: sum(1 for v in splits.values() if v == s) for s in ("train", "val", "test")},
+        "test_fraction": None if test_museums else test_fraction,
+        "exhibits": {s: sum(1 for v in split_of.values() if v == s) for s in ("train", "val", "test")},
+        "leaks": {
+            "checked": max_leak_distance is not None,
+            "max_distance": max_leak_distance,
+            "pairs": len(leaks),
+            "test_exhibits_removed": len(leaked),
+        },
         "counts": counts,
-        "tasks": list(tasks),
-        "content_hash": hashes,
+        "tasks": task_info,
+        "content_hash": {name: info["content_hash"] for name, info in task_info.items()},
     }
     write_json(manifest, out / "manifest.json")
     return manifest

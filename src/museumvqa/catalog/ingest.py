@@ -1,4 +1,4 @@
-"""Run an adapter over input files: exhibits and rejects to Parquet, every input record accounted for."""
+"""Run adapters over input files: exhibits, people and rejects to Parquet, every input record accounted for."""
 
 from __future__ import annotations
 
@@ -13,25 +13,35 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from museumvqa import __version__
-from museumvqa.catalog.adapters import Adapter, RecordRejected
-from museumvqa.catalog.schema import EXHIBIT_SCHEMA, REJECT_SCHEMA, exhibit_to_row
+from museumvqa.catalog.adapters import Adapter, RawRecord, RecordRejected, detect_adapter
+from museumvqa.catalog.people import PeopleIndex
+from museumvqa.catalog.schema import EXHIBIT_SCHEMA, REJECT_SCHEMA, Exhibit, exhibit_to_row
 from museumvqa.errors import UserError
 from museumvqa.io import write_json
 
 MANIFEST = "catalog_manifest.json"
+# Content errors an adapter may meet in a malformed record; they reject the record, never stop the run.
+_CONTENT_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError)
 
 
 @dataclass
 class IngestStats:
-    inputs: list[dict[str, str]] = field(default_factory=list)
+    inputs: list[dict[str, str | int]] = field(default_factory=list)
     records: int = 0
     exhibits: int = 0
     rejects: int = 0
+    people: int = 0
 
     def check(self) -> None:
         """exhibits + rejects == input records, or the build is wrong."""
         if self.exhibits + self.rejects != self.records:
             raise AssertionError(f"ingest lost records: {self.exhibits} + {self.rejects} != {self.records}")
+
+    def summary(self) -> str:
+        return (
+            f"{self.records} records = {self.exhibits} exhibits + {self.rejects} rejects "
+            f"({'ok' if self.exhibits + self.rejects == self.records else 'MISMATCH'}); {self.people} people"
+        )
 
 
 class _PartWriter:
@@ -57,67 +67,81 @@ class _PartWriter:
         self.buffer = []
 
 
-def _sha256(path: Path) -> str:
+def input_digest(path: Path) -> str:
+    """sha256 of a file, or of a folder's files (relative names and contents, in name order)."""
     digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            digest.update(str(file.relative_to(path)).encode() + b"\0")
+        with file.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
     return digest.hexdigest()
 
 
 def ingest(
     inputs: Iterable[str | Path],
     out_dir: str | Path,
-    adapter: Adapter,
-    rows_per_part: int = 50_000,
+    adapter: Adapter | None = None,
+    rows_per_part: int = 10_000,
     progress: bool = True,
 ) -> IngestStats:
     """Map every record of `inputs` to `out_dir/exhibits/` or `out_dir/rejects/` (with its reason).
 
-    Output folders are built beside the final ones and swapped in at the end, so a killed run
-    leaves the previous result intact. Duplicate ids: the first record wins, later ones are rejected.
+    `adapter` None detects the format of each input. Output folders are built beside the final ones
+    and swapped in at the end, so a killed run leaves the previous result intact. Duplicate ids: the
+    first record (in input order) wins, later ones are rejected naming the first.
     """
     out = Path(out_dir)
     stats = IngestStats()
-    tmp_exhibits, tmp_rejects = out / ".exhibits.tmp", out / ".rejects.tmp"
-    for folder in (tmp_exhibits, tmp_rejects):
+    tmp = {name: out / f".{name}.tmp" for name in ("exhibits", "rejects", "people")}
+    for folder in tmp.values():
         shutil.rmtree(folder, ignore_errors=True)
-    exhibits = _PartWriter(tmp_exhibits, EXHIBIT_SCHEMA, rows_per_part)
-    rejects = _PartWriter(tmp_rejects, REJECT_SCHEMA, rows_per_part)
-    seen: dict[str, str] = {}
-    for path in map(Path, inputs):
-        if not path.is_file():
+    exhibits = _PartWriter(tmp["exhibits"], EXHIBIT_SCHEMA, rows_per_part)
+    rejects = _PartWriter(tmp["rejects"], REJECT_SCHEMA, rows_per_part)
+    people = PeopleIndex()
+    seen: dict[str, int] = {}  # exhibit_id -> (input index << 40) | position of its first record
+    paths = [Path(p) for p in inputs]
+    for path in paths:
+        if not path.exists():
             raise UserError(f"{path}: no such file")
-        stats.inputs.append({"path": str(path), "sha256": _sha256(path), "adapter": adapter.name})
-        for record in tqdm(adapter.read(path), desc=f"ingest {path.name}", unit="rec", disable=not progress):
+    for index, path in enumerate(paths):
+        reader = adapter or detect_adapter(path)
+        counts = {"exhibits": stats.exhibits, "rejects": stats.rejects}
+        for record in tqdm(reader.read(path), desc=f"ingest {path.name}", unit="rec", disable=not progress):
             stats.records += 1
             try:
-                exhibit = adapter.to_exhibit(record)
-                if exhibit.exhibit_id in seen:
-                    raise RecordRejected(
-                        "exhibit_id", f"duplicate exhibit_id {exhibit.exhibit_id} (first at {seen[exhibit.exhibit_id]})"
-                    )
+                exhibit = _map(reader, record)
+                first = seen.get(exhibit.exhibit_id)
+                if first is not None:
+                    where = f"{paths[first >> 40]}#{first & ((1 << 40) - 1)}"
+                    raise RecordRejected("exhibit_id", f"duplicate exhibit_id {exhibit.exhibit_id} (first at {where})")
             except RecordRejected as rejected:
                 stats.rejects += 1
-                rejects.add(
-                    {
-                        "source_path": record.source_path,
-                        "position": record.position,
-                        "record_id": record.record_id,
-                        "field": rejected.field,
-                        "reason": rejected.reason,
-                    }
-                )
+                rejects.add(_reject_row(record, rejected))
                 continue
-            seen[exhibit.exhibit_id] = f"{record.source_path}#{record.position}"
+            seen[exhibit.exhibit_id] = (index << 40) | record.position
             exhibits.add(exhibit_to_row(exhibit))
+            people.add(exhibit)
             stats.exhibits += 1
+        stats.inputs.append(
+            {
+                "path": str(path),
+                "sha256": input_digest(path),
+                "adapter": reader.name,
+                "exhibits": stats.exhibits - counts["exhibits"],
+                "rejects": stats.rejects - counts["rejects"],
+            }
+        )
     exhibits.flush()
     rejects.flush()
+    people.write(tmp["people"])
+    stats.people = len(people)
     stats.check()
-    for tmp, final in ((tmp_exhibits, out / "exhibits"), (tmp_rejects, out / "rejects")):
-        shutil.rmtree(final, ignore_errors=True)
-        tmp.rename(final)
+    for name, folder in tmp.items():
+        shutil.rmtree(out / name, ignore_errors=True)
+        folder.rename(out / name)
     write_json(
         {
             "version": __version__,
@@ -125,7 +149,27 @@ def ingest(
             "records": stats.records,
             "exhibits": stats.exhibits,
             "rejects": stats.rejects,
+            "people": stats.people,
         },
         out / MANIFEST,
     )
     return stats
+
+
+def _map(adapter: Adapter, record: RawRecord) -> Exhibit:
+    if record.error is not None:
+        raise RecordRejected(None, record.error)
+    try:
+        return adapter.to_exhibit(record)
+    except _CONTENT_ERRORS as e:
+        raise RecordRejected(None, f"unexpected content ({type(e).__name__}: {e})"[:500]) from None
+
+
+def _reject_row(record: RawRecord, rejected: RecordRejected) -> dict:
+    return {
+        "source_path": record.source_path,
+        "position": record.position,
+        "record_id": (record.record_id or "")[:200] or None,
+        "field": rejected.field,
+        "reason": rejected.reason,
+    }

@@ -1,4 +1,4 @@
-"""CLI commands of evaluate and score."""
+"""CLI commands of evaluate, score and report."""
 
 from __future__ import annotations
 
@@ -17,17 +17,43 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def evaluate(
         run: Annotated[Path, typer.Option(help="Run folder holding benchmarks/ and shards/.")],
-        model: Annotated[list[str], typer.Option(help="Model folder, hub id, or baseline:majority (repeatable).")],
-        tasks: Annotated[str, typer.Option(help="Comma-separated tasks.")] = "general,category",
+        model: Annotated[
+            list[str],
+            typer.Option(
+                help="Model folder, hub id, baseline:majority, baseline:retrieval or file:PREDICTIONS.jsonl (repeatable)."
+            ),
+        ],
+        tasks: Annotated[
+            str, typer.Option(help="Comma-separated tasks, or 'all' (empty task sets are skipped).")
+        ] = "all",
         batch_size: Annotated[int, typer.Option(help="Questions per batch.")] = 16,
+        bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals.")] = 1000,
+        seed: Annotated[int, typer.Option(help="Seed (recorded with every prediction).")] = 0,
+        semantic: Annotated[bool, typer.Option(help="Add semantic match (all-MiniLM-L6-v2, offline).")] = False,
         quiet: Quiet = False,
     ) -> None:
-        """Answer the task sets with each model, write predictions JSONL and scores.json, print the table."""
+        """Answer the task sets with each model, write predictions JSONL and scores.json, print the table.
+
+        Under `accelerate launch` each process answers a slice; the main process merges and scores."""
+        from accelerate import Accelerator
+
         from museumvqa.evaluation.run import evaluate_run
         from museumvqa.evaluation.tables import scores_table
 
-        scores = evaluate_run(run, model, tasks.split(","), batch_size, progress=not quiet)
-        typer.echo(scores_table(scores))
+        accelerator = Accelerator()
+        scores = evaluate_run(
+            run,
+            model,
+            None if tasks == "all" else tasks.split(","),
+            batch_size,
+            bootstrap,
+            progress=not quiet,
+            seed=seed,
+            semantic=semantic,
+            accelerator=accelerator,
+        )
+        if accelerator.is_main_process:
+            typer.echo(scores_table(scores))
 
     @app.command()
     def score(
@@ -35,11 +61,28 @@ def register(app: typer.Typer) -> None:
             Path, typer.Argument(help="Predictions JSONL (question_id, ..., answers, prediction, model).")
         ],
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+        semantic: Annotated[bool, typer.Option(help="Add semantic match (all-MiniLM-L6-v2, offline).")] = False,
+        bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals.")] = 1000,
     ) -> None:
         """Score a predictions file from any model."""
         from museumvqa.evaluation.score import score_file, scores_to_json
+        from museumvqa.evaluation.semantic import SemanticMatcher
         from museumvqa.evaluation.tables import scores_table
 
-        per_model = scores_to_json(score_file(predictions))
+        matcher = SemanticMatcher() if semantic else None
+        per_model = scores_to_json(score_file(predictions, bootstrap=bootstrap, semantic=matcher))
         result = {model: {"predictions": str(predictions), "tasks": tasks} for model, tasks in per_model.items()}
         typer.echo(json.dumps(result, indent=2) if as_json else scores_table(result))
+
+    @app.command()
+    def report(
+        runs: Annotated[list[Path], typer.Argument(help="Run folders; several are compared side by side.")],
+        out: Annotated[Path | None, typer.Option(help="Output folder (default: the first run).")] = None,
+        gallery: Annotated[int, typer.Option(help="Wrong answers shown per task and category.")] = 2,
+        seed: Annotated[int, typer.Option(help="Seed of the gallery sample.")] = 0,
+    ) -> None:
+        """Write report.md and a self-contained report.html (plots, error gallery) for one or more runs."""
+        from museumvqa.evaluation.report import write_report
+
+        path = write_report(runs[0], compare=runs[1:], out_dir=out, gallery_per_group=gallery, seed=seed)
+        typer.echo(f"{path}\n{path.with_suffix('.html')}")

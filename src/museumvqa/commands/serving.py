@@ -21,3 +21,22 @@ def register(app: typer.Typer) -> None:
         from museumvqa.serving.ask import ask as run_ask
 
         typer.echo(run_ask(image, question, model))
+
+    @app.command()
+    def serve(
+        model: Annotated[Path, typer.Option(help="Model folder (safetensors), e.g. runs/demo/model.")],
+        catalog: Annotated[Path, typer.Option(help="Run folder with exhibits/ and shards/, e.g. runs/demo.")],
+        host: Annotated[str, typer.Option(help="Address to bind; only this machine by default.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+        max_upload_mb: Annotated[float, typer.Option(help="Largest accepted photo, in MiB (413 above).")] = 10.0,
+        timeout: Annotated[float, typer.Option(help="Seconds one answer may take (504 after).")] = 30.0,
+        concurrency: Annotated[int, typer.Option(help="Answers computed at once (503 beyond).")] = 4,
+    ) -> None:
+        """Serve the visitor page and the API: ask about a photographed exhibit."""
+        from museumvqa.serving.app import ServeSettings
+        from museumvqa.serving.server import serve as run_serve
+
+        if concurrency < 1 or timeout <= 0 or max_upload_mb <= 0:
+            raise typer.BadParameter("--concurrency, --timeout and --max-upload-mb must be positive")
+        settings = ServeSettings(int(max_upload_mb * 1024 * 1024), timeout_s=timeout, max_concurrency=concurrency)
+        run_serve(model, catalog, host, port, settings)

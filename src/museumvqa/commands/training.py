@@ -21,11 +21,15 @@ def register(app: typer.Typer) -> None:
         config: ConfigFile = None,
         overrides: Overrides = None,
     ) -> None:
-        """Train a tiny BLIP from scratch on the CPU (no pretrained weights are used)."""
+        """Train BLIP: a tiny one from scratch on the CPU by default (no pretrained weights), or base_model."""
         from museumvqa.config import load_config
         from museumvqa.training.blip_trainer import TrainConfig, train_from_run
 
-        result = train_from_run(train_table, shards_dir, out, load_config(TrainConfig, config, overrides or []))
-        typer.echo(
-            f"trained from scratch (no pretrained weights): {result.steps} steps, final loss {result.final_loss:.3f} -> {out}"
+        settings = load_config(TrainConfig, config, overrides or [])
+        result = train_from_run(train_table, shards_dir, out, settings)
+        origin = (
+            f"fine-tuned from {settings.base_model}"
+            if settings.base_model
+            else "trained from scratch (no pretrained weights)"
         )
+        typer.echo(f"{origin}: {result.steps} steps, final loss {result.final_loss:.3f} -> {out}")

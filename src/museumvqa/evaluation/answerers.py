@@ -1,7 +1,10 @@
-"""Anything that answers questions about images: a model, or a baseline. Registered by name."""
+"""Anything that answers questions about images: a model, a baseline, or a file of predictions made
+elsewhere. Each says what it was asked (`prompt`) and how it generated (`generation`), so a predictions
+file records both."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,53 +14,135 @@ import pyarrow.parquet as pq
 from PIL import Image
 
 from museumvqa.errors import UserError
+from museumvqa.evaluation.retrieval import RetrievalBaseline
+
+# The tables that together hold every usable QA pair once: the catalogue's records as questions.
+CATALOGUE_TABLES = ("val", "general", "multilanguage")
+BASELINES = ("baseline:majority", "baseline:retrieval", "baseline:catalogue")
 
 
 class Answerer(Protocol):
     """Answers a batch of task rows (question, category, ...) given their images."""
 
     name: str
+    generation: dict[str, Any]
+
+    def prompt(self, row: dict[str, Any]) -> str: ...
 
     def answer_rows(self, rows: Sequence[dict[str, Any]], images: Sequence[Image.Image]) -> list[str]: ...
+
+
+def majority_answers(train_table: str | Path) -> dict[str, str]:
+    """The most frequent first gold answer per category (ties broken by the answer text: deterministic)."""
+    table = pq.read_table(train_table, columns=["category", "answers"])
+    per_category: dict[str, Counter[str]] = {}
+    for category, answers in zip(table["category"].to_pylist(), table["answers"].to_pylist()):
+        per_category.setdefault(category, Counter())[answers[0]] += 1
+    return {c: min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] for c, counts in per_category.items()}
 
 
 class MajorityBaseline:
     """The most frequent training answer of each question category: the floor any model must beat."""
 
     name = "baseline:majority"
+    generation: dict[str, Any] = {"method": "most frequent training answer of the question's category"}
 
     def __init__(self, train_table: str | Path) -> None:
-        table = pq.read_table(train_table, columns=["category", "answers"])
-        per_category: dict[str, Counter[str]] = {}
-        for category, answers in zip(table["category"].to_pylist(), table["answers"].to_pylist()):
-            per_category.setdefault(category, Counter())[answers[0]] += 1
-        # ties broken by the answer text so the baseline is deterministic
-        self.answers = {c: min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] for c, counts in per_category.items()}
+        self.answers = majority_answers(train_table)
+
+    def prompt(self, row: dict[str, Any]) -> str:
+        return row["category"]
 
     def answer_rows(self, rows: Sequence[dict[str, Any]], images: Sequence[Image.Image]) -> list[str]:
         return [self.answers.get(row["category"], "") for row in rows]
 
 
 class ModelAnswerer:
-    """A fine-tuned (or pretrained) BLIP answering from the image and the question text."""
+    """A fine-tuned (or pretrained) BLIP answering from the image and the question text, greedily."""
 
-    def __init__(self, model: str, batch_size: int = 16) -> None:
+    def __init__(self, model: str, batch_size: int = 16, device: str | None = None) -> None:
         from museumvqa.models.blip import BlipAnswerer, load_blip
 
         blip, processor = load_blip(model)
+        if device is not None:
+            blip = blip.to(device)
         self.inner = BlipAnswerer(blip, processor, batch_size=batch_size)
         self.name = str(model)
+        self.generation = {"max_new_tokens": self.inner.max_new_tokens, "num_beams": 1, "do_sample": False}
+
+    def prompt(self, row: dict[str, Any]) -> str:
+        return row["question"]
 
     def answer_rows(self, rows: Sequence[dict[str, Any]], images: Sequence[Image.Image]) -> list[str]:
         return self.inner.answer(list(images), [row["question"] for row in rows])
 
 
-def make_answerer(spec: str, train_table: str | Path | None = None, batch_size: int = 16) -> Answerer:
-    """`baseline:majority`, or a model folder / hub id."""
+class PredictionsFileAnswerer:
+    """Answers read from a JSONL file made by any other system: {question_id, prediction[, image_key]}."""
+
+    generation: dict[str, Any] = {"method": "external predictions file"}
+
+    def __init__(self, path: str | Path) -> None:
+        path = Path(path)
+        if not path.is_file():
+            raise UserError(f"{path}: no such predictions file")
+        self.path = path
+        self.answers: dict[tuple[str, str], str] = {}
+        models = set()
+        with path.open(encoding="utf-8") as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise UserError(f"{path}:{number}: not valid JSON ({e.msg})") from None
+                if not isinstance(row, dict) or not isinstance(row.get("question_id"), str):
+                    raise UserError(f"{path}:{number}: needs a string 'question_id'")
+                if not isinstance(row.get("prediction"), str):
+                    raise UserError(f"{path}:{number}: needs a string 'prediction'")
+                self.answers[(row["question_id"], str(row.get("image_key", "")))] = row["prediction"]
+                models.add(row.get("model"))
+        self.name = models.pop() if len(models) == 1 and None not in models else f"file:{path.name}"
+
+    def prompt(self, row: dict[str, Any]) -> str:
+        return row["question"]
+
+    def answer_rows(self, rows: Sequence[dict[str, Any]], images: Sequence[Image.Image]) -> list[str]:
+        answers = []
+        for row in rows:
+            answer = self.answers.get(
+                (row["question_id"], row["image_key"]), self.answers.get((row["question_id"], ""))
+            )
+            if answer is None:
+                raise UserError(f"{self.path}: no prediction for question {row['question_id']!r}")
+            answers.append(answer)
+        return answers
+
+
+def make_answerer(
+    spec: str,
+    benchmarks_dir: str | Path | None = None,
+    shards_dir: str | Path | None = None,
+    batch_size: int = 16,
+    device: str | None = None,
+) -> Answerer:
+    """`baseline:majority`, `baseline:retrieval`, `baseline:catalogue`, `file:PREDICTIONS.jsonl`, or a model
+    folder / hub id."""
+    train = Path(benchmarks_dir) / "train.parquet" if benchmarks_dir is not None else None
+    if spec in BASELINES and (train is None or not train.is_file()):
+        raise UserError(f"{spec} needs the training split (run `museumvqa benchmarks` first)")
     if spec == "baseline:majority":
-        if train_table is None or not Path(train_table).is_file():
-            raise UserError("baseline:majority needs the training split (run `museumvqa benchmarks` first)")
-        return MajorityBaseline(train_table)
+        return MajorityBaseline(train)
+    if spec in ("baseline:retrieval", "baseline:catalogue"):
+        if shards_dir is None:
+            raise UserError(f"{spec} needs the shards folder")
+        if spec == "baseline:retrieval":
+            return RetrievalBaseline(train, shards_dir)
+        records = [t for t in sorted(Path(benchmarks_dir).glob("*.parquet")) if t.stem in CATALOGUE_TABLES]
+        return RetrievalBaseline(train, shards_dir, records, name=spec)
     if spec.startswith("baseline:"):
-        raise UserError(f"unknown baseline {spec!r}; known: baseline:majority")
-    return ModelAnswerer(spec, batch_size=batch_size)
+        raise UserError(f"unknown baseline {spec!r}; known: {', '.join(BASELINES)}")
+    if spec.startswith("file:"):
+        return PredictionsFileAnswerer(spec.removeprefix("file:"))
+    return ModelAnswerer(spec, batch_size=batch_size, device=device)

@@ -19,6 +19,11 @@ Intervals: percentile bootstrap, 95%, resampling answers with replacement; every
 uses the same resamples, drawn from a generator seeded afresh per group, so a group's interval does
 not depend on which other groups were scored.
 
+Optional per-answer metrics computed outside this module (semantic match needs a sentence model)
+come in as `extra` per-answer values and get the same resamples. Answer consistency (MultiAngle) is a
+per-question figure: a question asked on several views is consistent when every view got the same
+normalised answer; its interval resamples questions.
+
 A new metric is a declaration: `@answer_metric("name")` over `AnswerScores`, or an entry in
 `CORPUS_METRICS`.
 """
@@ -210,15 +215,22 @@ def compute_figures(
     languages: Sequence[str],
     bootstrap: int = 1000,
     seed: int = 0,
+    extra: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Figure]:
-    """Every registered metric over one set of answers, with its bootstrap interval."""
+    """Every registered metric (and each `extra` per-answer value in [0, 1]) with its bootstrap interval."""
     n = len(predictions)
     if n == 0 or not (len(answers) == len(languages) == n):
         raise ValueError("need equally many predictions, answer lists and languages, at least one")
     if bootstrap < 1:
         raise ValueError("bootstrap needs at least one resample")
     scores = AnswerScores.of([score_answer(p, a, lang) for p, a, lang in zip(predictions, answers, languages)])
-    per_answer = np.stack([fn(scores).astype(float) for fn in ANSWER_METRICS.values()], axis=1)
+    extra = extra or {}
+    names = [*ANSWER_METRICS, *extra]
+    columns = [fn(scores).astype(float) for fn in ANSWER_METRICS.values()]
+    columns += [np.asarray(values, dtype=float) for values in extra.values()]
+    if any(len(c) != n for c in columns):
+        raise ValueError("every extra metric needs one value per answer")
+    per_answer = np.stack(columns, axis=1)
     hyps = [normalize_answer(p, lang) for p, lang in zip(predictions, languages)]
     refs = [[normalize_answer(a, lang) for a in alias] for alias, lang in zip(answers, languages)]
     corpus_stats = {name: m.statistics(hyps, refs) for name, m in CORPUS_METRICS.items()}
@@ -232,9 +244,24 @@ def compute_figures(
     answer_resampled = np.concatenate(answer_samples)
 
     figures: dict[str, Figure] = {}
-    for j, (name, value) in enumerate(zip(ANSWER_METRICS, 100.0 * per_answer.mean(axis=0))):
+    for j, (name, value) in enumerate(zip(names, 100.0 * per_answer.mean(axis=0))):
         figures[name] = Figure(float(value), n, *_interval(answer_resampled[:, j]))
     for name, m in CORPUS_METRICS.items():
         value = m.from_totals(corpus_stats[name].sum(axis=0))
         figures[name] = Figure(value, n, *_interval(np.array(corpus_samples[name])))
     return figures
+
+
+def consistency_figure(
+    view_predictions: Sequence[Sequence[str]], languages: Sequence[str], bootstrap: int = 1000, seed: int = 0
+) -> Figure:
+    """Share of questions (asked on two or more views) whose views all got the same normalised answer."""
+    if not view_predictions:
+        raise ValueError("no questions asked on several views")
+    consistent = np.array(
+        [len({normalize_answer(p, lang) for p in preds}) == 1 for preds, lang in zip(view_predictions, languages)],
+        dtype=float,
+    )
+    n = len(consistent)
+    samples = np.concatenate([100.0 * (counts @ consistent) / n for counts in resample_counts(n, bootstrap, seed)])
+    return Figure(float(100.0 * consistent.mean()), n, *_interval(samples))

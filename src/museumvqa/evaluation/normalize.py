@@ -61,9 +61,7 @@ def _language(lang: str) -> str:
 
 def _strip_punctuation(text: str) -> str:
     """Delete apostrophes; every other Unicode punctuation character becomes a space."""
-    return "".join(
-        "" if c == "'" else " " if unicodedata.category(c).startswith("P") else c for c in text
-    )
+    return "".join("" if c == "'" else " " if unicodedata.category(c).startswith("P") else c for c in text)
 
 
 def normalize_answer(text: str, lang: str = "en") -> str:

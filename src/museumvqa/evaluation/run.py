@@ -1,42 +1,71 @@
-"""Evaluate answerers on a run's task sets: predictions JSONL per answerer, then scores."""
+"""Evaluate answerers on a run's task sets: predictions JSONL per answerer, then scores.json.
+
+scores.json: {answerer: {"predictions", "task_versions", "generation", "seed", "tasks": {task: scores}}}.
+Tasks the benchmark manifest marks empty are skipped (the report says why).
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from museumvqa.errors import UserError
 from museumvqa.evaluation.answerers import make_answerer
-from museumvqa.evaluation.predict import predict
+from museumvqa.evaluation.predict import Ranks, predict
 from museumvqa.evaluation.score import score_file, scores_to_json
+from museumvqa.evaluation.semantic import SemanticMatcher
 from museumvqa.io import write_json
 from museumvqa.layout import RunLayout
 
 
 def prediction_file_name(answerer_name: str) -> str:
     """`baseline:majority` -> `baseline-majority.jsonl`; a model folder -> `model-<folder name>.jsonl`."""
-    if answerer_name.startswith("baseline:"):
-        return answerer_name.replace(":", "-") + ".jsonl"
+    if answerer_name.startswith(("baseline:", "file:")):
+        return answerer_name.replace(":", "-") + ("" if answerer_name.endswith(".jsonl") else ".jsonl")
     return f"model-{Path(answerer_name).name or 'model'}.jsonl"
+
+
+def runnable_tasks(manifest: dict[str, Any], tasks: Sequence[str] | None) -> list[str]:
+    """The asked tasks (default: every task of the manifest) that have rows."""
+    info = manifest["tasks"]
+    asked = list(info) if tasks is None or list(tasks) == ["all"] else list(tasks)
+    unknown = [t for t in asked if t not in info]
+    if unknown:
+        raise UserError(f"task {unknown[0]!r} was not built; built: {', '.join(info)}")
+    return [t for t in asked if info[t]["rows"] > 0]
 
 
 def evaluate_run(
     run_dir: str | Path,
     answerers: Sequence[str],
-    tasks: Sequence[str] = ("general", "category"),
+    tasks: Sequence[str] | None = None,
     batch_size: int = 16,
     bootstrap: int = 1000,
     progress: bool = True,
+    seed: int = 0,
+    semantic: bool = False,
+    accelerator: Any = None,
 ) -> dict[str, dict]:
     """Answer every task question with each answerer; write predictions/*.jsonl and scores.json."""
     layout = RunLayout(Path(run_dir))
-    tables = [layout.benchmarks / f"{task}.parquet" for task in tasks]
-    for table in tables:
-        if not table.is_file():
-            raise UserError(f"{table}: task set missing (run `museumvqa benchmarks` first)")
+    manifest_path = layout.benchmarks / "manifest.json"
+    if not manifest_path.is_file():
+        raise UserError(f"{manifest_path}: task sets missing (run `museumvqa benchmarks` first)")
+    manifest = json.loads(manifest_path.read_text())
+    names = runnable_tasks(manifest, tasks)
+    if not names:
+        reasons = "; ".join(f"{t}: {i['empty_reason']}" for t, i in manifest["tasks"].items() if not i["rows"])
+        raise UserError(f"{manifest_path}: every asked task set is empty ({reasons})")
+    versions = {t: manifest["tasks"][t]["content_hash"] for t in names}
+    tables = [layout.benchmarks / f"{task}.parquet" for task in names]
+    ranks = Ranks(accelerator)
+    matcher = SemanticMatcher() if semantic and ranks.is_main else None
+    device = str(accelerator.device) if accelerator is not None else None
     scores: dict[str, dict] = {}
     for spec in answerers:
-        answerer = make_answerer(spec, train_table=layout.benchmarks / "train.parquet", batch_size=batch_size)
+        answerer = make_answerer(spec, layout.benchmarks, layout.shards, batch_size=batch_size, device=device)
         path = predict(
             tables,
             layout.shards,
@@ -44,8 +73,20 @@ def evaluate_run(
             layout.predictions / prediction_file_name(answerer.name),
             batch_size,
             progress,
+            seed=seed,
+            task_versions=versions,
+            accelerator=accelerator,
         )
-        tasks_scores = scores_to_json(score_file(path, bootstrap=bootstrap))[answerer.name]
-        scores[answerer.name] = {"predictions": str(path), "tasks": tasks_scores}
-    write_json(scores, layout.root / "scores.json")
+        if not ranks.is_main:
+            continue
+        per_model = scores_to_json(score_file(path, bootstrap=bootstrap, seed=seed, semantic=matcher))
+        scores[answerer.name] = {
+            "predictions": str(path),
+            "task_versions": versions,
+            "generation": answerer.generation,
+            "seed": seed,
+            "tasks": {task: per_model[answerer.name][task] for task in names},
+        }
+    if ranks.is_main:
+        write_json(scores, layout.root / "scores.json")
     return scores

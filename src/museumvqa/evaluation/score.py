@@ -3,7 +3,9 @@
 A predictions file has one JSON object per line (one question asked of one model):
     question_id, exhibit_id, task, category, language, question: strings;
     answers: a non-empty list of gold answers (aliases); prediction: the model's answer; model: its id.
-Other fields are kept and may be grouped by.
+Optional fields: image_key (a question asked on several views has one line per view; answer
+consistency is scored over them), view, museum, continent (breakdowns). Other fields are kept and may
+be grouped by.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from museumvqa.errors import UserError
-from museumvqa.evaluation.metrics import Figure, compute_figures
+from museumvqa.evaluation.metrics import Figure, compute_figures, consistency_figure
+from museumvqa.evaluation.semantic import SemanticMatcher
 
 STRING_FIELDS = ("question_id", "exhibit_id", "task", "category", "language", "question", "prediction", "model")
 FIELDS = (*STRING_FIELDS, "answers")
 
 Scores = dict[str, Any]  # {"overall": {metric: Figure}, "by_<field>": {value: {metric: Figure}}}
+# Breakdowns made whenever every line of a file has the field.
+DEFAULT_GROUPS = ("category", "language", "museum", "continent", "view")
 
 
 def _check_row(row: Any) -> str | None:
@@ -59,10 +64,11 @@ def read_predictions(path: str | Path) -> list[dict[str, Any]]:
             problem = _check_row(row)
             if problem:
                 raise UserError(f"{path}:{number}: {problem}")
-            key = (row["model"], row["task"], row["question_id"])
+            key = (row["model"], row["task"], row["question_id"], str(row.get("image_key", "")))
             if key in first_line:
+                view = f" on image {key[3]!r}" if key[3] else ""
                 raise UserError(
-                    f"{path}:{number}: question_id {key[2]!r} of task {key[1]!r} and model {key[0]!r} already on line {first_line[key]}"
+                    f"{path}:{number}: question_id {key[2]!r}{view} of task {key[1]!r} and model {key[0]!r} already on line {first_line[key]}"
                 )
             first_line[key] = number
             rows.append(row)
@@ -71,14 +77,27 @@ def read_predictions(path: str | Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _figures(rows: Sequence[dict[str, Any]], bootstrap: int, seed: int) -> dict[str, Figure]:
-    return compute_figures(
-        [r["prediction"] for r in rows],
-        [r["answers"] for r in rows],
-        [r["language"] for r in rows],
-        bootstrap=bootstrap,
-        seed=seed,
+def _figures(
+    rows: Sequence[dict[str, Any]], bootstrap: int, seed: int, semantic: SemanticMatcher | None
+) -> dict[str, Figure]:
+    predictions = [r["prediction"] for r in rows]
+    answers = [r["answers"] for r in rows]
+    extra = {"semantic_match": semantic.matches(predictions, answers)} if semantic else None
+    figures = compute_figures(
+        predictions, answers, [r["language"] for r in rows], bootstrap=bootstrap, seed=seed, extra=extra
     )
+    views: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        views.setdefault(row["question_id"], []).append(row)
+    several = [members for members in views.values() if len(members) > 1]
+    if several:
+        figures["consistency"] = consistency_figure(
+            [[m["prediction"] for m in members] for members in several],
+            [members[0]["language"] for members in several],
+            bootstrap=bootstrap,
+            seed=seed,
+        )
+    return figures
 
 
 def score_rows(
@@ -86,11 +105,15 @@ def score_rows(
     group_by: Sequence[str] = ("category",),
     bootstrap: int = 1000,
     seed: int = 0,
+    semantic: SemanticMatcher | None = None,
 ) -> Scores:
-    """Every metric over all rows ("overall") and per value of each group_by field ("by_<field>")."""
+    """Every metric over all rows ("overall") and per value of each group_by field ("by_<field>").
+
+    With a `semantic` matcher, semantic_match is added; where a question was asked on several views,
+    consistency is added."""
     if not rows:
         raise ValueError("no rows to score")
-    scores: Scores = {"overall": _figures(rows, bootstrap, seed)}
+    scores: Scores = {"overall": _figures(rows, bootstrap, seed, semantic)}
     for field in group_by:
         groups: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
@@ -98,20 +121,32 @@ def score_rows(
                 raise UserError(f"cannot group by {field!r}: question {row.get('question_id')!r} has no such field")
             groups.setdefault(str(row[field]), []).append(row)
         scores[f"by_{field}"] = {
-            value: _figures(members, bootstrap, seed) for value, members in sorted(groups.items())
+            value: _figures(members, bootstrap, seed, semantic) for value, members in sorted(groups.items())
         }
     return scores
 
 
 def score_file(
-    path: str | Path, group_by: Sequence[str] = ("category",), bootstrap: int = 1000, seed: int = 0
+    path: str | Path,
+    group_by: Sequence[str] | None = None,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    semantic: SemanticMatcher | None = None,
 ) -> dict[str, dict[str, Scores]]:
-    """{model id: {task: scores}}: a file may hold several models and tasks; each pair is scored alone."""
+    """{model id: {task: scores}}: a file may hold several models and tasks; each pair is scored alone.
+
+    Without `group_by`, every field of DEFAULT_GROUPS that all lines carry is a breakdown."""
+    rows = read_predictions(path)
+    if group_by is None:
+        group_by = [f for f in DEFAULT_GROUPS if all(f in r and r[f] is not None for r in rows)]
     groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for row in read_predictions(path):
+    for row in rows:
         groups.setdefault(row["model"], {}).setdefault(row["task"], []).append(row)
     return {
-        model: {task: score_rows(rows, group_by, bootstrap=bootstrap, seed=seed) for task, rows in sorted(tasks.items())}
+        model: {
+            task: score_rows(rows, group_by, bootstrap=bootstrap, seed=seed, semantic=semantic)
+            for task, rows in sorted(tasks.items())
+        }
         for model, tasks in sorted(groups.items())
     }
 

@@ -1,5 +1,8 @@
 """Images stage: exhibit photographs -> resized JPEGs in WebDataset tar shards + a Parquet index.
 
-`process` decodes and normalises one image, `keys` names samples, `shards` builds the shard
-folder, `reader` streams samples back out of it.
+`sources` reads an image reference (path, URL, IIIF service or manifest) through `fetch` (the polite
+HTTP client), `process` decodes and normalises one image, `phash` and `views` add near-duplicate hashes
+and generated MultiAngle views, `keys` names samples, `units` builds one shard and its `ledger` part,
+`shards` plans, runs (in-process, processes or `ray_exec`) and assembles a build, `reader` reads
+samples back by key, and `stream` is the streaming training reader.
 """

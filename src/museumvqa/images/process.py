@@ -55,7 +55,7 @@ def load_image(
                 upright = ImageOps.exif_transpose(img)  # loads the pixels; returns a new image
         except ImageError:
             raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageError("too many pixels: over PIL's decompression-bomb limit") from None
         except UnidentifiedImageError:
             raise ImageError("not an image") from None
@@ -124,6 +124,24 @@ def resize_keep_ratio(img: Image.Image, size: int) -> Image.Image:
     return img.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
+RESIZE_MODES: tuple[str, ...] = ("keep", "crop", "pad")
+
+
+def resize(img: Image.Image, size: int, mode: str = "keep") -> Image.Image:
+    """`keep`: long side `size`, ratio kept; `crop`: centre square `size`x`size`; `pad`: ratio kept,
+    padded with white to a `size`x`size` square (models that need squares see the whole object)."""
+    if mode == "keep":
+        return resize_keep_ratio(img, size)
+    if mode == "crop":
+        return ImageOps.fit(img, (size, size), Image.Resampling.LANCZOS)
+    if mode == "pad":
+        inner = resize_keep_ratio(img, size)
+        square = Image.new("RGB", (size, size), _WHITE)
+        square.paste(inner, ((size - inner.width) // 2, (size - inner.height) // 2))
+        return square
+    raise ValueError(f"resize mode must be one of {', '.join(RESIZE_MODES)}, got {mode!r}")
+
+
 def encode_jpeg(img: Image.Image, quality: int = 90) -> bytes:
     """Baseline JPEG bytes without metadata, so equal pixels give equal bytes."""
     if not 1 <= quality <= 100:
@@ -139,7 +157,8 @@ def process_image(
     size: int,
     quality: int = 90,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    mode: str = "keep",
 ) -> tuple[bytes, tuple[int, int]]:
     """The shard pipeline for one image: decode, shrink to `size`, encode; returns (JPEG, (w, h))."""
-    img = resize_keep_ratio(load_image(source, size=size, max_pixels=max_pixels), size)
+    img = resize(load_image(source, size=size, max_pixels=max_pixels), size, mode)
     return encode_jpeg(img, quality), img.size

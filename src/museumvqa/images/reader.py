@@ -72,13 +72,13 @@ def _index(shards_dir: Path, keys: set[str] | None) -> pa.Table:
 def _read_shard(path: Path, keys: set[str] | None) -> Iterator[Sample]:
     try:
         with tarfile.open(path, mode="r|") as tar:
-            for key, files in _wanted_groups(tar, keys):
+            for key, files in tar_groups(tar, keys):
                 yield _sample(path, key, files)
     except (tarfile.TarError, OSError) as e:
         raise UserError(f"{path}: unreadable shard ({e})") from None
 
 
-def _wanted_groups(tar: tarfile.TarFile, keys: set[str] | None) -> Iterator[tuple[str, dict[str, bytes]]]:
+def tar_groups(tar: tarfile.TarFile, keys: set[str] | None) -> Iterator[tuple[str, dict[str, bytes]]]:
     """Consecutive members sharing a key (name up to the first dot, as webdataset reads it)."""
     key = ""
     files: dict[str, bytes] = {}

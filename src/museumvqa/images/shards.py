@@ -1,46 +1,43 @@
-"""Exhibits folder -> WebDataset tar shards of resized JPEGs, a Parquet index and a rejects table.
+"""Exhibits folder -> WebDataset tar shards of resized JPEGs, a Parquet index, rejects and a manifest.
 
-Streams: exhibits are read batch by batch and each shard, the index and the rejects are written as
-they fill, so memory does not grow with the collection. Every image of a selected role ends up in
-exactly one of `index.parquet` or `rejects.parquet`. Output is deterministic (fixed tar mtimes,
-input order kept), and `manifest.json`, written last, marks a complete build.
+The exhibits are cut into work units (`units.py`), one shard each; units run in this process, in a
+pool of processes, or as Ray tasks (`ray_exec.py`), and each writes its shard then its ledger part.
+A killed build resumes by skipping the units whose ledger part exists (same settings, same input);
+`retry_failed` reruns only the failed items of finished units. The index and rejects are then
+assembled from the ledger parts in unit order, so every executor and every resume gives the same
+files. `manifest.json`, written last, marks a complete build.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
+import shutil
 from collections import Counter
-from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
-from itertools import chain, islice
+from multiprocessing import get_context
 from pathlib import Path
-from types import TracebackType
-from typing import Any
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
-from webdataset import TarWriter
 
-from museumvqa.catalog.schema import IMAGE_ROLES, ImageRef
 from museumvqa.errors import UserError
-from museumvqa.images.keys import sample_key
-from museumvqa.images.process import DEFAULT_MAX_PIXELS, ImageError, process_image
+from museumvqa.images import ledger
+from museumvqa.images.fetch import FetchSettings
+from museumvqa.images.process import DEFAULT_MAX_PIXELS
+from museumvqa.images.units import BuildSettings, Unit, plan_units, run_unit
 from museumvqa.io import atomic_path, write_json
 
 INDEX_NAME = "index.parquet"
 REJECTS_NAME = "rejects.parquet"
 MANIFEST_NAME = "manifest.json"
-SHARD_NAME = "shard-{:06d}.tar"
-_SHARD_FILE = re.compile(r"shard-\d{6}\.tar")
-_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
-REMOTE_REASON = "remote image: downloading is not in this build yet"
+SETTINGS_NAME = "build.json"  # the output settings the finished units were built with
+_NUMBERED = re.compile(r"(?:shard-(\d{6})\.tar|part-(\d{6})\.parquet)")
+_TEMP = re.compile(r"\.(?:shard-\d{6}\.tar|part-\d{6}\.parquet|index\.parquet|rejects\.parquet)\..*\.tmp")
 
 INDEX_SCHEMA = pa.schema(
     [
@@ -53,6 +50,9 @@ INDEX_SCHEMA = pa.schema(
         ("width", pa.int32()),
         ("height", pa.int32()),
         ("sha256", pa.string()),
+        ("phash", pa.string()),
+        ("generated", pa.bool_()),
+        ("url", pa.string()),
     ]
 )
 REJECTS_SCHEMA = pa.schema(
@@ -69,43 +69,9 @@ class ShardStats:
     images_ok: int = 0
     rejected: int = 0
     shards: int = 0
+    generated: int = 0
+    units_run: int = 0
     reject_reasons: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _Settings:
-    image_size: int
-    per_shard: int
-    roles: tuple[str, ...]
-    quality: int
-    max_pixels: int
-    image_root: Path | None
-
-    def check(self) -> None:
-        if self.image_size < 1:
-            raise UserError(f"image size must be at least 1 pixel, got {self.image_size}")
-        if self.per_shard < 1:
-            raise UserError(f"images per shard must be at least 1, got {self.per_shard}")
-        if not 1 <= self.quality <= 100:
-            raise UserError(f"JPEG quality must be 1..100, got {self.quality}")
-        if self.max_pixels < 1:
-            raise UserError(f"max pixels must be at least 1, got {self.max_pixels}")
-        if not self.roles or any(r not in IMAGE_ROLES for r in self.roles):
-            raise UserError(
-                f"image roles must be some of {', '.join(IMAGE_ROLES)}; got {', '.join(self.roles) or 'none'}"
-            )
-
-    def as_json(self) -> dict[str, Any]:
-        return {**asdict(self), "roles": list(self.roles), "image_root": self.image_root and str(self.image_root)}
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    key: str
-    exhibit_id: str
-    ref: ImageRef
-    jpeg: bytes
-    size: tuple[int, int]
 
 
 def build_shards(
@@ -119,52 +85,150 @@ def build_shards(
     *,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     image_root: str | Path | None = None,
+    resize_mode: str = "keep",
+    generated_views: int = 0,
+    retry_failed: bool = False,
+    workers: int = 1,
+    threads: int = 8,
+    fetch: FetchSettings | None = None,
+    ray: bool = False,
+    ray_address: str | None = None,
 ) -> ShardStats:
-    """Write `shard-NNNNNN.tar`, `index.parquet`, `rejects.parquet` and `manifest.json` into `out_dir`.
+    """Write `shard-NNNNNN.tar`, `index.parquet`, `rejects.parquet`, `ledger/` and `manifest.json` into `out_dir`.
 
     Relative image paths are resolved against `image_root` (default: the working directory).
+    `workers` > 1 runs units in that many processes; `ray` runs them as Ray tasks on a local instance,
+    or on the cluster at `ray_address` (then `out_dir` must be on storage every node sees).
+    `per_shard` counts source images; canvases of IIIF manifests and generated views come on top.
     """
-    root = Path(image_root) if image_root is not None else None
-    settings = _Settings(image_size, per_shard, tuple(roles), quality, max_pixels, root)
+    settings = BuildSettings(
+        image_size=image_size,
+        per_shard=per_shard,
+        roles=tuple(roles),
+        quality=quality,
+        max_pixels=max_pixels,
+        image_root=str(image_root) if image_root is not None else None,
+        resize_mode=resize_mode,
+        generated_views=generated_views,
+        threads=threads,
+        fetch=fetch or FetchSettings(),
+    )
     settings.check()
+    try:
+        settings.fetch.check()
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    if workers < 1:
+        raise UserError(f"workers must be at least 1, got {workers}")
     files = _exhibit_files(Path(exhibits_dir))
     total = _count_unique_exhibits(Path(exhibits_dir), files)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name in (MANIFEST_NAME, INDEX_NAME, REJECTS_NAME):  # a failed rebuild must not look complete
         (out / name).unlink(missing_ok=True)
+    _start_or_resume(out, settings)
 
-    stats = ShardStats()
-    reasons: Counter[str] = Counter()
-    written: list[str] = []
-    with ExitStack() as stack:
-        index = stack.enter_context(_TableWriter(out / INDEX_NAME, INDEX_SCHEMA))
-        rejects = stack.enter_context(_TableWriter(out / REJECTS_NAME, REJECTS_SCHEMA))
-        bar = stack.enter_context(tqdm(total=total, unit="exhibit", desc="shards", disable=not progress))
+    units = list(plan_units(files, settings.roles, settings.per_shard))
+    todo = [u for u in units if _needs_run(out, u, retry_failed)]
+    with tqdm(total=total, unit="exhibit", desc="shards", disable=not progress) as bar:
+        bar.update(total - sum(u.stop - u.start for u in todo))
+        if ray or ray_address:
+            from museumvqa.images.ray_exec import run_units_on_ray
 
-        def on_reject(exhibit_id: str, ref: ImageRef, reason: str) -> None:
-            rejects.add({"exhibit_id": exhibit_id, "uri": ref.uri, "role": ref.role, "reason": reason})
-            reasons[reason.split(":")[0]] += 1
-
-        samples = _prepared(files, settings, stats, on_reject, bar)
-        for first in samples:
-            name = SHARD_NAME.format(len(written))
-            with atomic_path(out / name) as tmp, tmp.open("wb") as f, TarWriter(f, encoder=False, mtime=0) as tar:
-                for sample in chain([first], islice(samples, per_shard - 1)):
-                    _write_sample(tar, sample)
-                    index.add(_index_row(sample, name))
-            written.append(name)
-
-    stats.images_ok = index.rows
-    stats.rejected = rejects.rows
-    stats.shards = len(written)
-    stats.reject_reasons = dict(sorted(reasons.items()))
-    assert stats.images_ok + stats.rejected == stats.images_considered, stats
-    for stale in out.glob("shard-*.tar"):
-        if _SHARD_FILE.fullmatch(stale.name) and stale.name not in written:
-            stale.unlink()
-    write_json({"counts": asdict(stats), "settings": settings.as_json()}, out / MANIFEST_NAME)
+            run_units_on_ray(todo, out, settings, retry_failed, ray_address, bar)
+        else:
+            _run_local(todo, out, settings, retry_failed, workers, bar)
+    stats = _assemble(out, units, total)
+    write_json({"counts": asdict(stats), "settings": settings.output_settings()}, out / MANIFEST_NAME)
+    stats.units_run = len(todo)  # not in the manifest: a resumed build must write the same files
     return stats
+
+
+def _start_or_resume(out: Path, settings: BuildSettings) -> None:
+    """Keep finished units only if they were built with the same output settings."""
+    for leftover in [*out.glob(".*.tmp"), *(out / ledger.LEDGER_DIR).glob(".*.tmp")]:
+        if _TEMP.fullmatch(leftover.name):  # a killed run's half-written file
+            leftover.unlink()
+    saved = out / SETTINGS_NAME
+    wanted = settings.output_settings()
+    if saved.is_file() and json.loads(saved.read_text()) == wanted:
+        return
+    shutil.rmtree(out / ledger.LEDGER_DIR, ignore_errors=True)
+    _remove_numbered(out, keep=0)
+    write_json(wanted, saved)
+
+
+def _needs_run(out: Path, unit: Unit, retry_failed: bool) -> bool:
+    if ledger.part_signature(out, unit.number) != unit.signature:
+        return True
+    return retry_failed and ledger.has_failures(out, unit.number)
+
+
+def _run_local(units: list[Unit], out: Path, settings: BuildSettings, retry: bool, workers: int, bar: tqdm) -> None:
+    if workers == 1:
+        for unit in units:
+            run_unit(unit, out, settings, retry)
+            bar.update(unit.stop - unit.start)
+        return
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        pending: dict = {}
+        queue = iter(units)
+        for unit in queue:
+            pending[pool.submit(run_unit, unit, out, settings, retry)] = unit
+            if len(pending) >= 2 * workers:
+                _drain(pending, bar, wait_all=False)
+        _drain(pending, bar, wait_all=True)
+
+
+def _drain(pending: dict, bar: tqdm, wait_all: bool) -> None:
+    while pending:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            unit = pending.pop(future)
+            future.result()
+            bar.update(unit.stop - unit.start)
+        if not wait_all:
+            return
+
+
+def _assemble(out: Path, units: list[Unit], exhibits: int) -> ShardStats:
+    """Index and rejects streamed from the ledger parts in unit order; stale shards of older builds removed."""
+    stats = ShardStats(exhibits=exhibits)
+    reasons: Counter[str] = Counter()
+    shards: set[str] = set()
+    with ExitStack() as stack:
+        index = _writer(stack, out / INDEX_NAME, INDEX_SCHEMA)
+        rejects = _writer(stack, out / REJECTS_NAME, REJECTS_SCHEMA)
+        for unit in units:
+            part = pq.read_table(ledger.part_path(out, unit.number))
+            is_ok = pc.equal(part["status"], ledger.OK)
+            ok, failed = part.filter(is_ok), part.filter(pc.invert(is_ok))
+            index.write_table(ok.select(INDEX_SCHEMA.names).cast(INDEX_SCHEMA))
+            rejects.write_table(failed.select(REJECTS_SCHEMA.names).cast(REJECTS_SCHEMA))
+            stats.images_ok += ok.num_rows
+            stats.rejected += failed.num_rows
+            stats.generated += pc.sum(ok["generated"]).as_py() or 0
+            shards.update(pc.unique(ok["shard"]).to_pylist())
+            reasons.update(reason.split(":")[0] for reason in failed["reason"].to_pylist())
+    _remove_numbered(out, keep=len(units))
+    stats.images_considered = stats.images_ok + stats.rejected
+    stats.shards = len(shards)
+    stats.reject_reasons = dict(sorted(reasons.items()))
+    return stats
+
+
+def _writer(stack: ExitStack, path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    """A Parquet writer that lands on `path` only if the whole assembly succeeds."""
+    tmp = stack.enter_context(atomic_path(path))
+    return stack.enter_context(pq.ParquetWriter(tmp, schema))
+
+
+def _remove_numbered(out: Path, keep: int) -> None:
+    """Shards and ledger parts numbered `keep` or above: left over from a build with more units."""
+    for path in [*out.glob("shard-*.tar"), *(out / ledger.LEDGER_DIR).glob("part-*.parquet")]:
+        match = _NUMBERED.fullmatch(path.name)
+        if match and int(match.group(1) or match.group(2)) >= keep:
+            path.unlink()
 
 
 def _exhibit_files(path: Path) -> list[Path]:
@@ -195,105 +259,3 @@ def _count_unique_exhibits(path: Path, files: list[Path]) -> int:
             f"{path}: exhibit_id {first['values'].as_py()!r} occurs {first['counts'].as_py()} times; ids must be unique"
         )
     return len(ids)
-
-
-def _iter_exhibits(files: list[Path]) -> Iterator[tuple[str, list[ImageRef]]]:
-    for file in files:
-        for batch in pq.ParquetFile(file).iter_batches(batch_size=1024, columns=["exhibit_id", "images"]):
-            for row in batch.to_pylist():
-                yield row["exhibit_id"], [ImageRef(**image) for image in row["images"] or []]
-
-
-def _prepared(
-    files: list[Path],
-    settings: _Settings,
-    stats: ShardStats,
-    on_reject: Callable[[str, ImageRef, str], None],
-    bar: tqdm,
-) -> Iterator[_Prepared]:
-    """Usable images in input order; counts every exhibit and image, reports each unusable one."""
-    for exhibit_id, images in _iter_exhibits(files):
-        stats.exhibits += 1
-        for position, ref in enumerate(images):
-            if ref.role not in settings.roles:
-                continue
-            stats.images_considered += 1
-            try:
-                jpeg, dims = process_image(
-                    local_path(ref.uri, settings.image_root),
-                    size=settings.image_size,
-                    quality=settings.quality,
-                    max_pixels=settings.max_pixels,
-                )
-            except ImageError as e:
-                on_reject(exhibit_id, ref, e.reason)
-                continue
-            yield _Prepared(sample_key(exhibit_id, position), exhibit_id, ref, jpeg, dims)
-        bar.update(1)
-
-
-def local_path(uri: str, root: Path | None = None) -> Path:
-    """The file a URI names: plain paths and `file://` URIs; anything remote is an ImageError."""
-    if uri.lower().startswith("file:"):
-        parts = urlsplit(uri)
-        if parts.netloc not in ("", "localhost"):
-            raise ImageError(REMOTE_REASON)
-        return Path(url2pathname(parts.path))
-    if _URL_SCHEME.match(uri):
-        raise ImageError(REMOTE_REASON)
-    path = Path(uri)
-    return root / path if root is not None and not path.is_absolute() else path
-
-
-def _meta(sample: _Prepared) -> dict[str, Any]:
-    return {
-        "key": sample.key,
-        "exhibit_id": sample.exhibit_id,
-        "role": sample.ref.role,
-        "view": sample.ref.view,
-        "uri": sample.ref.uri,
-        "width": sample.size[0],
-        "height": sample.size[1],
-    }
-
-
-def _write_sample(tar: TarWriter, sample: _Prepared) -> None:
-    meta = json.dumps(_meta(sample), ensure_ascii=False, sort_keys=True).encode("utf-8")
-    tar.write({"__key__": sample.key, "jpg": sample.jpeg, "json": meta})
-
-
-def _index_row(sample: _Prepared, shard: str) -> dict[str, Any]:
-    return {**_meta(sample), "shard": shard, "sha256": hashlib.sha256(sample.jpeg).hexdigest()}
-
-
-class _TableWriter:
-    """A Parquet file filled row by row in fixed-size row groups; renamed into place only on success."""
-
-    def __init__(self, path: Path, schema: pa.Schema, rows_per_group: int = 65_536) -> None:
-        self.path, self.schema, self.rows_per_group = path, schema, rows_per_group
-        self.rows = 0
-        self._pending: list[dict[str, Any]] = []
-        self._stack = ExitStack()
-
-    def __enter__(self) -> _TableWriter:
-        tmp = self._stack.enter_context(atomic_path(self.path))
-        self._writer = self._stack.enter_context(pq.ParquetWriter(tmp, self.schema))
-        return self
-
-    def add(self, row: dict[str, Any]) -> None:
-        self._pending.append(row)
-        self.rows += 1
-        if len(self._pending) >= self.rows_per_group:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._pending:
-            self._writer.write_table(pa.Table.from_pylist(self._pending, schema=self.schema))
-            self._pending = []
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> bool:
-        if exc_type is None:
-            self._flush()
-        return self._stack.__exit__(exc_type, exc, tb)

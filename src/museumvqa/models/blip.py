@@ -58,7 +58,7 @@ def tiny_blip_config(
         num_attention_heads=heads,
         image_size=image_size,
         patch_size=patch,
-        initializer_range=0.02,  # BLIP's default (1e-10) suits fine-tuning, not training from scratch
+        initializer_range=0.02,  # BLIP's 1e-10 would start position and class embeddings at zero
     )
     text = dict(
         vocab_size=vocab_size,
@@ -154,7 +154,8 @@ class BlipAnswerer:
     def answer(self, images: Sequence[Image.Image], questions: Sequence[str]) -> list[str]:
         if len(images) != len(questions):
             raise ValueError(f"{len(images)} images but {len(questions)} questions")
-        ids = self.processor.tokenizer(list(questions), truncation=True, max_length=self.max_question_tokens)["input_ids"]
+        encoded = self.processor.tokenizer(list(questions), truncation=True, max_length=self.max_question_tokens)
+        ids = encoded["input_ids"]
         answers = [""] * len(questions)
         for batch in same_length_batches([len(i) for i in ids], self.batch_size):
             texts = self._answer_batch([images[i] for i in batch], torch.tensor([ids[i] for i in batch]))
@@ -173,7 +174,9 @@ class BlipAnswerer:
             do_sample=False,
             num_beams=1,
         )
-        texts = self.processor.tokenizer.batch_decode(output, skip_special_tokens=True, clean_up_tokenization_spaces=True)
+        texts = self.processor.tokenizer.batch_decode(
+            output, skip_special_tokens=True, clean_up_tokenization_spaces=True
+        )
         return [detokenize(text) for text in texts]
 
 

@@ -1,24 +1,81 @@
-"""Gold answers per attribute category, taken from the record only (no value, no question)."""
+"""What each question category can ask about one exhibit, taken from the record only.
+
+A category function returns the exhibit's `Facts` (candidate answers with their language, plus the
+names a template may mention) or None: no value, no question. `gold` turns facts into the answers of
+one question language: record values in that language first, controlled-vocabulary values through
+the glossary when every value has a translation, otherwise the source values keeping their own tag.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from museumvqa.catalog.schema import Exhibit, clean_text
+from museumvqa.catalog.schema import Exhibit, Person, clean_text
+from museumvqa.questions.glossary import Glossary, Term
+
+if TYPE_CHECKING:
+    from museumvqa.questions.templates import LanguageSpec
 
 # Creator values that name nobody; asking "who made this?" with these as gold teaches nothing.
 _ANONYMOUS = re.compile(r"^(unidentified|unknown|anonymous)\b", re.IGNORECASE)
 _PARENTHESISED = re.compile(r"^(?P<main>[^()]+?)\s*\((?P<inner>[^()]+)\)$")
+# Placeholder texts some catalogues store instead of leaving a field empty.
+_NO_VALUE = re.compile(r"^(date )?(not known|unknown|undated|n\.\s?d\.?|none|\?)$", re.IGNORECASE)
+# Tate-style flags saying that something is inscribed, not what: not an inscription text.
+_INSCRIPTION_FLAG = re.compile(r"^((date|signature|title|signed|dated)( and )?)+ inscribed$", re.IGNORECASE)
+_NEUTRAL = re.compile(r"^[\d\s\-–—/.,:()]+$")  # numbers and ranges read the same in every language
+_METRIC = re.compile(r"(\d+(?:[.,]\d+)?(?:\s*[x×]\s*\d+(?:[.,]\d+)?){0,2})\s*(mm|cm|m)\b")
+_MEDIUM_PIECES = re.compile(r"\.\s+|;\s*")
+_MEDIUM_TERMS = re.compile(r",\s*(?:and\s+)?|\s+and\s+|\s+with\s+")
+_VERSO = re.compile(r"^verso:\s*", re.IGNORECASE)
+
+NEUTRAL = "*"  # language of a value that reads the same in every language (years, measurements, names)
+UNTAGGED = "und"  # BCP-47 "undetermined": the source did not say which language a value is in
+SLOTS: dict[str, frozenset[str]] = {
+    "creator_role": frozenset({"creator"}),
+    **{c: frozenset({"person"}) for c in ("birth_year", "death_year", "birth_place", "death_place", "nationality")},
+}
 
 
-def _unique(values: list[str]) -> list[str]:
-    seen: dict[str, None] = {}
+@dataclass(frozen=True)
+class Candidate:
+    """One possible gold answer: its text, its language (NEUTRAL: any), and whether we derived it."""
+
+    text: str
+    lang: str | None
+    derived: bool = False
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A category's answers for one exhibit, before choosing the question language (see `gold`)."""
+
+    candidates: tuple[Candidate, ...]
+    section: str | None = None  # glossary section translating the values, if they are vocabulary
+    slots: dict[str, str] = field(default_factory=dict)  # names templates may mention: {person}, {creator}
+    century: int | None = None  # century answers are written per language (see templates' `century`)
+    composed: tuple[tuple[str, ...], ...] = ()  # medium as (materials, supports) English terms, to translate
+
+
+@dataclass(frozen=True)
+class Gold:
+    answers: list[str]
+    language: str
+    derived: bool
+
+
+def unique(values: list[str]) -> list[str]:
+    """Cleaned values without case-insensitive repeats, first spelling kept."""
+    seen: dict[str, str] = {}
     for v in values:
         text = clean_text(v)
-        if text is not None and text.casefold() not in {s.casefold() for s in seen}:
-            seen[text] = None
-    return list(seen)
+        if text is not None and text.casefold() not in seen:
+            seen[text.casefold()] = text
+    return list(seen.values())
 
 
 def name_aliases(name: str) -> list[str]:
@@ -26,36 +83,317 @@ def name_aliases(name: str) -> list[str]:
     match = _PARENTHESISED.match(name)
     if not match:
         return [name]
-    return _unique([name, match["main"], match["inner"]])
+    return unique([name, match["main"], match["inner"]])
 
 
-def creator_answers(ex: Exhibit) -> list[str]:
+def medium_terms(medium: str) -> list[list[str]]:
+    """'Graphite and watercolour on paper' -> [['graphite', 'watercolour'], ['paper']]: lower-case terms.
+
+    One list per segment (split at ' on ') of every piece ('.' and ';' separate pieces; 'Verso:' dropped).
+    """
+    segments: list[list[str]] = []
+    for piece in _MEDIUM_PIECES.split(medium.strip().rstrip(".")):
+        piece = _VERSO.sub("", piece.strip())
+        for segment in re.split(r"\s+on\s+", piece, flags=re.IGNORECASE):
+            terms = [t.strip().lower() for t in _MEDIUM_TERMS.split(segment) if t.strip()]
+            if terms:
+                segments.append(terms)
+    return segments
+
+
+def _values(ex: Exhibit, attribute: str) -> list[Candidate]:
+    seen: set[str] = set()
+    out = []
+    for v in ex.attributes.get(attribute, []):
+        if _NO_VALUE.match(v.value) or v.value.casefold() in seen:
+            continue
+        seen.add(v.value.casefold())
+        out.append(Candidate(v.value, NEUTRAL if _NEUTRAL.match(v.value) else v.lang or UNTAGGED))
+    return out
+
+
+def _facts(candidates: list[Candidate], **kw: object) -> Facts | None:
+    return Facts(tuple(candidates), **kw) if candidates else None  # type: ignore[arg-type]
+
+
+def title_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
+    return _facts(_values(ex, "title"))
+
+
+def creator_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
     names = [v for v in ex.values("creator") if not _ANONYMOUS.match(v)]
-    return _unique([alias for name in names for alias in name_aliases(name)])
+    return _facts([Candidate(a, NEUTRAL) for a in unique([alias for n in names for alias in name_aliases(n)])])
 
 
-def date_answers(ex: Exhibit) -> list[str]:
-    dates = ex.values("date")
-    if not dates:
-        return []
-    extra = [str(ex.date_begin)] if ex.date_begin is not None and ex.date_begin == ex.date_end else []
-    return _unique(dates + extra)
+def creator_role_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
+    for v in ex.attributes.get("creator", []):
+        if v.role and not _ANONYMOUS.match(v.value):
+            return Facts((Candidate(v.role, v.lang or UNTAGGED),), section="roles", slots={"creator": v.value})
+    return None
 
 
-def culture_answers(ex: Exhibit) -> list[str]:
-    return _unique(ex.values("culture") + ex.values("place"))
+def date_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
+    candidates = _values(ex, "date")
+    if not candidates:
+        return None
+    if ex.date_begin is not None and ex.date_begin == ex.date_end:
+        candidates.append(Candidate(str(ex.date_begin), NEUTRAL, derived=True))
+    return _facts(_dedupe(candidates))
 
 
-def _plain(attribute: str) -> Callable[[Exhibit], list[str]]:
-    return lambda ex: _unique(ex.values(attribute))
+def century_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
+    """The century when begin and end years fall in the same one (years after 0 only)."""
+    begin, end = ex.date_begin, ex.date_end
+    if begin is None or end is None or begin < 1 or end < begin or (begin - 1) // 100 != (end - 1) // 100:
+        return None
+    century = (begin - 1) // 100 + 1
+    return Facts((Candidate(str(century), NEUTRAL, derived=True),), century=century)
 
 
-ANSWERS: dict[str, Callable[[Exhibit], list[str]]] = {
-    "title": _plain("title"),
-    "creator": creator_answers,
-    "date": date_answers,
-    "medium": _plain("medium"),
-    "culture": culture_answers,
+def medium_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
+    candidates = _values(ex, "medium")
+    if not candidates:
+        return None
+    segments = medium_terms(candidates[0].text)
+    composed: tuple[tuple[str, ...], ...] = ()
+    if len(candidates) == 1 and 1 <= len(segments) <= 2 and len(medium_pieces(candidates[0].text)) == 1:
+        terms = [[_vocabulary(glossary, t) for t in seg] for seg in segments]
+        if all(all(terms_) for terms_ in terms):
+            composed = tuple(tuple(t for t in seg if t) for seg in terms)  # type: ignore[misc]
+    return Facts(tuple(candidates), composed=composed)
+
+
+def medium_pieces(medium: str) -> list[str]:
+    return [p for p in _MEDIUM_PIECES.split(medium.strip().rstrip(".")) if p.strip()]
+
+
+def _vocabulary(glossary: Glossary, term: str) -> str | None:
+    for section in ("materials", "techniques"):
+        found = glossary.find(section, term)
+        if found:
+            return found.english
+    return None
+
+
+def _medium_split(ex: Exhibit, glossary: Glossary) -> tuple[list[str], list[str]] | None:
+    """(materials, techniques) named by the medium, or None when any term is not in the glossary."""
+    materials: list[str] = []
+    techniques: list[str] = []
+    for value in ex.values("medium"):
+        for segment in medium_terms(value):
+            for term in segment:
+                if glossary.find("object_types", term) and not glossary.find("techniques", term):
+                    continue  # a format such as 'Handscroll; ink on silk': the object, not a material
+                material, technique = glossary.find("materials", term), glossary.find("techniques", term)
+                if technique:
+                    techniques.append(technique.english)
+                elif material:
+                    materials.append(material.english)
+                else:
+                    return None
+    return unique(materials), unique(techniques)
+
+
+def material_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
+    split = _medium_split(ex, glossary)
+    if split is None:
+        return None
+    return _facts([Candidate(m, "en", derived=True) for m in split[0]], section="materials")
+
+
+def technique_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
+    candidates = _values(ex, "technique")
+    split = _medium_split(ex, glossary)
+    if split is not None:
+        candidates += [Candidate(t, "en", derived=True) for t in split[1]]
+    return _facts(_dedupe(candidates), section="techniques")
+
+
+def object_type_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
+    """The object type, else the classification when it names a kind of object the glossary knows.
+
+    Tate, for one, only classifies ('on paper, print', 'sculpture'); a classification the glossary
+    does not list as an object type ('Paintings' collections, 'supporting material') asks nothing.
+    """
+    candidates = _values(ex, "object_type")
+    if not candidates:
+        candidates = [c for c in _values(ex, "classification") if glossary.find("object_types", c.text)]
+    return _facts(candidates, section="object_types")
+
+
+def culture_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
+    return _facts(_dedupe(_values(ex, "culture") + _values(ex, "place")))
+
+
+def dimensions_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
+    """The catalogue text, with its first metric measurement ('114.5 x 55.6 cm') as a derived answer."""
+    candidates = _values(ex, "dimensions")
+    if not candidates:
+        return None
+    match = _METRIC.search(candidates[0].text)
+    if match:
+        measure = re.sub(r"\s*[x×]\s*", " x ", match[1])
+        candidates.insert(0, Candidate(f"{measure} {match[2]}", NEUTRAL, derived=True))
+    return _facts(_dedupe(candidates))
+
+
+def inscription_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
+    return _facts([c for c in _values(ex, "inscription") if not _INSCRIPTION_FLAG.match(c.text)])
+
+
+def _plain(attribute: str) -> Callable[[Exhibit, Glossary], Facts | None]:
+    return lambda ex, glossary: _facts(_values(ex, attribute))
+
+
+def _person(ex: Exhibit, fact: str) -> Person | None:
+    """The first linked person with this fact, creators first: templates name them as {person}."""
+    creators = set(ex.values("creator"))
+    people = sorted(ex.people, key=lambda p: p.name not in creators)
+    return next((p for p in people if getattr(p, fact) is not None and not _ANONYMOUS.match(p.name)), None)
+
+
+def _person_facts(fact: str) -> Callable[[Exhibit, Glossary], Facts | None]:
+    def facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
+        person = _person(ex, fact)
+        if person is None:
+            return None
+        value = str(getattr(person, fact))
+        slots = {"person": person.name}
+        if fact.endswith("_year"):
+            return Facts((Candidate(value, NEUTRAL),), slots=slots)
+        if fact == "nationality":
+            return Facts((Candidate(value, "en"),), section="nationalities", slots=slots)
+        # A place 'Wigan, United Kingdom' also accepts 'Wigan'; place names are kept as catalogued.
+        town = value.split(",")[0].strip()
+        candidates = [Candidate(value, _record_language(ex))]
+        if town != value:
+            candidates.append(Candidate(town, _record_language(ex), derived=True))
+        return Facts(tuple(candidates), slots=slots)
+
+    return facts
+
+
+def _record_language(ex: Exhibit) -> str:
+    """The cataloguing language: that of the record's first tagged title."""
+    return next((v.lang for v in ex.attributes.get("title", []) if v.lang), UNTAGGED)
+
+
+def _dedupe(candidates: list[Candidate]) -> list[Candidate]:
+    seen: set[str] = set()
+    out = []
+    for c in candidates:
+        if c.text.casefold() not in seen:
+            seen.add(c.text.casefold())
+            out.append(c)
+    return out
+
+
+ANSWERS: dict[str, Callable[[Exhibit, Glossary], Facts | None]] = {
+    "title": title_facts,
+    "creator": creator_facts,
+    "creator_role": creator_role_facts,
+    "date": date_facts,
+    "century": century_facts,
+    "period": _plain("period"),
+    "medium": medium_facts,
+    "material": material_facts,
+    "technique": technique_facts,
+    "object_type": object_type_facts,
+    "culture": culture_facts,
+    "subject": _plain("subject"),
     "department": _plain("department"),
-    "object_type": _plain("object_type"),
+    "dimensions": dimensions_facts,
+    "inscription": inscription_facts,
+    "credit_line": _plain("credit_line"),
+    "acquisition": _plain("acquisition_year"),
+    "birth_year": _person_facts("birth_year"),
+    "death_year": _person_facts("death_year"),
+    "birth_place": _person_facts("birth_place"),
+    "death_place": _person_facts("death_place"),
+    "nationality": _person_facts("nationality"),
 }
+
+
+def gold(facts: Facts, spec: LanguageSpec, glossary: Glossary) -> Gold:
+    """The answers of a question asked in `spec.language`, tagged with the language they are in."""
+    lang = spec.language
+    if facts.century is not None:
+        return Gold(unique([form.format(**century_fields(facts.century)) for form in spec.century]), lang, True)
+    derived = any(c.derived for c in facts.candidates)
+    if facts.section and not any(c.lang == lang for c in facts.candidates):
+        # The record's own value in this language wins; otherwise translate its English values.
+        english = tuple(c for c in facts.candidates if c.lang == "en")
+        translated = _translate(english, facts.section, lang, glossary) if english else None  # cached: never mutate
+        if translated:
+            return Gold(translated, lang, derived)
+    if facts.composed and lang != "en" and facts.candidates[0].lang != lang:
+        composed = compose_medium(facts.composed, spec, glossary)
+        if composed:
+            return Gold([composed], lang, True)
+    own = [c for c in facts.candidates if c.lang in (lang, NEUTRAL)]
+    ordered = own + [c for c in facts.candidates if c.lang not in (lang, NEUTRAL)]
+    first = ordered[0].lang
+    return Gold([c.text for c in ordered], lang if first == NEUTRAL else first, derived)
+
+
+@lru_cache(maxsize=1 << 16)
+def _translate(candidates: tuple[Candidate, ...], section: str, lang: str, glossary: Glossary) -> list[str] | None:
+    """Every candidate's forms in `lang`, or None unless all of them have a curated translation."""
+    answers: list[str] = []
+    for c in candidates:
+        term = glossary.find(section, c.text)
+        forms = term.translate(lang) if term else None
+        if not forms:
+            return None
+        answers += forms
+        if lang == "en" and c.lang == "en":
+            answers.append(c.text)  # the catalogue's own spelling stays an accepted answer
+    return unique(answers)
+
+
+def compose_medium(composed: tuple[tuple[str, ...], ...], spec: LanguageSpec, glossary: Glossary) -> str | None:
+    """('oil paint',), ('canvas',) -> 'Huile sur toile'; None unless every term has a translation."""
+    segments = []
+    for segment in composed:
+        found = [_preferred(glossary, term, spec.language) for term in segment]
+        words = [w for w in found if w is not None]
+        if len(words) != len(found):
+            return None
+        head = ", ".join(words[:-1])
+        segments.append(f"{head} {spec.words['and']} {words[-1]}" if head else words[-1])
+    text = f" {spec.words['on']} ".join(segments)
+    return text[:1].upper() + text[1:]
+
+
+def _preferred(glossary: Glossary, english: str, lang: str) -> str | None:
+    term: Term | None = glossary.find("materials", english) or glossary.find("techniques", english)
+    forms = term.translate(lang) if term else None
+    return forms[0] if forms else None
+
+
+_ROMAN = (
+    (1000, "M"),
+    (900, "CM"),
+    (500, "D"),
+    (400, "CD"),
+    (100, "C"),
+    (90, "XC"),
+    (50, "L"),
+    (40, "XL"),
+    (10, "X"),
+    (9, "IX"),
+    (5, "V"),
+    (4, "IV"),
+    (1, "I"),
+)
+
+
+@lru_cache(maxsize=256)
+def century_fields(century: int) -> dict[str, str]:
+    """Fields a language's century patterns use: {n} 17, {roman} XVII, {ordinal} 17th, {hundreds} 1600."""
+    roman, rest = "", century
+    for value, numeral in _ROMAN:
+        while rest >= value:
+            roman, rest = roman + numeral, rest - value
+    suffix = "th" if 10 <= century % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(century % 10, "th")
+    return {"n": str(century), "roman": roman, "ordinal": f"{century}{suffix}", "hundreds": str((century - 1) * 100)}

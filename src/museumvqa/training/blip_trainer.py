@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -27,12 +27,13 @@ from tqdm import tqdm
 from transformers import BlipForQuestionAnswering, BlipProcessor, get_cosine_schedule_with_warmup
 
 from museumvqa.errors import UserError
+from museumvqa.images.reader import load_images
 from museumvqa.io import read_parquet_dir, write_json
 from museumvqa.models.blip import load_blip, new_tiny_blip, same_length_batches
 
 SUMMARY_NAME = "training_summary.json"
 FROM_SCRATCH_NOTE = "trained from scratch on CPU from a random initialisation; no pretrained weights were used"
-QA_COLUMNS = ("question_id", "exhibit_id", "category", "language", "question", "answers", "visual", "image_key")
+QA_COLUMNS = ("question_id", "question", "answers", "image_key")  # those of the QA table that training reads
 
 
 @dataclass
@@ -80,9 +81,9 @@ class QAExample:
 class TrainResult:
     steps: int
     final_loss: float  # mean loss of the last epoch
-    epoch_losses: list[float] = field(default_factory=list)
-    seconds: float = 0.0
-    out_dir: Path | None = None
+    epoch_losses: list[float]
+    seconds: float
+    out_dir: Path
 
 
 def train_blip(
@@ -140,8 +141,6 @@ def train_from_run(
     train_table: str | Path, shards_dir: str | Path, out_dir: str | Path, config: TrainConfig, progress: bool = True
 ) -> TrainResult:
     """Train on a QA table (a Parquet file or folder) whose `image_key`s are in the shards."""
-    from museumvqa.images.reader import load_images
-
     examples = read_examples(train_table)
     images = load_images(shards_dir, {e.image_key for e in examples})
     return train_blip(examples, images, config, out_dir, progress)
@@ -154,7 +153,7 @@ def read_examples(train_table: str | Path) -> list[QAExample]:
     if absent:
         raise UserError(f"{train_table}: missing columns {', '.join(absent)}")
     examples = []
-    for row in table.select(["question_id", "question", "answers", "image_key"]).to_pylist():
+    for row in table.select(list(QA_COLUMNS)).to_pylist():
         if not row["answers"]:
             raise UserError(f"{train_table}: question {row['question_id']!r} has no answer")
         if row["image_key"] is not None:
@@ -186,7 +185,9 @@ def _tokenize(
     return questions, [[bos, *ids[1:]] for ids in answers]
 
 
-def _pixel_cache(processor: BlipProcessor, images: Mapping[str, Image.Image], keys: set[str]) -> dict[str, torch.Tensor]:
+def _pixel_cache(
+    processor: BlipProcessor, images: Mapping[str, Image.Image], keys: set[str]
+) -> dict[str, torch.Tensor]:
     """Each image resized and normalised once, not once per question and epoch."""
     cache = {}
     for key in sorted(keys):
@@ -240,7 +241,7 @@ def _save(
     images: int,
 ) -> None:
     """Write everything into a temp folder beside `out_dir`, then swap it in."""
-    out = Path(result.out_dir or ".")
+    out = result.out_dir
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     tmp.chmod(0o755)  # mkdtemp's 0700 would make the finished model private to this user

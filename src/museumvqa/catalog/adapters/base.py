@@ -13,12 +13,17 @@ from museumvqa.catalog.schema import Exhibit
 
 @dataclass(frozen=True)
 class RawRecord:
-    """One source record as read, before mapping: where it came from and its content."""
+    """One source record as read, before mapping: where it came from and its content.
+
+    `error` is set when the reader could not even parse this record (a bad JSON line, a broken
+    XML record): ingest rejects it with that reason instead of stopping the whole file.
+    """
 
     source_path: str
     position: int
     data: Any
     record_id: str | None = None
+    error: str | None = None
 
 
 class RecordRejected(Exception):
@@ -34,6 +39,11 @@ class Adapter(ABC):
     """Reads one source format. `read` streams records; `to_exhibit` maps one or raises RecordRejected."""
 
     name: ClassVar[str]
+
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        """Whether `path` (a file or folder) looks like this format; used when --format is absent."""
+        return False
 
     @abstractmethod
     def read(self, path: Path) -> Iterator[RawRecord]:

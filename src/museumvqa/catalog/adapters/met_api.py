@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
+from museumvqa.catalog.adapters.textio import head_text, iter_json
 from museumvqa.catalog.schema import Exhibit, ImageRef, Person, clean_text, make_exhibit_id
-from museumvqa.errors import UserError
 
 _YEAR = re.compile(r"^-?\d{1,4}$")
 
@@ -23,36 +22,6 @@ def parse_year(value: Any) -> int | None:
     return int(text)
 
 
-def load_json_records(path: Path) -> list[Any]:
-    """A JSON list, an {"objects": [...]} wrapper, or JSON Lines, as a list of records."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError(f"{path}: cannot read ({e})") from None
-    stripped = text.lstrip()
-    if not stripped:
-        raise UserError(f"{path}: empty file")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as whole_error:
-        records = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                raise UserError(f"{path}: line {n}: not valid JSON ({whole_error.msg})") from None
-        return records
-    if isinstance(data, dict) and isinstance(data.get("objects"), list):
-        return data["objects"]
-    if isinstance(data, list):
-        return data
-    if isinstance(data, dict):
-        return [data]
-    raise UserError(f"{path}: expected a JSON list of records or an object with 'objects'")
-
-
 class MetApiAdapter(Adapter):
     """Met API records. `image_dir` maps `<objectID>.jpg` files (e.g. the built-in sample) to the primary image."""
 
@@ -61,12 +30,17 @@ class MetApiAdapter(Adapter):
     def __init__(self, image_dir: str | Path | None = None) -> None:
         self.image_dir = Path(image_dir) if image_dir else None
 
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        head = head_text(path) if path.is_file() else ""
+        return '"objectID"' in head and ('"accessionNumber"' in head or '"primaryImage"' in head)
+
     def read(self, path: Path) -> Iterator[RawRecord]:
-        for position, data in enumerate(load_json_records(path)):
+        for position, data, error in iter_json(path):
             record_id = None
             if isinstance(data, dict):
                 record_id = clean_text(data.get("accessionNumber")) or clean_text(data.get("objectID"))
-            yield RawRecord(str(path), position, data, record_id)
+            yield RawRecord(str(path), position, data, record_id, error)
 
     def to_exhibit(self, record: RawRecord) -> Exhibit:
         o = record.data

@@ -1,0 +1,313 @@
+"""LIDO XML (1.0 and 1.1, namespace http://www.lido-schema.org): one file or a folder, streamed with iterparse.
+
+A file may hold a `lidoWrap` with many `lido` records or a single `lido` root. Records are
+detached from the tree as soon as they are read, so memory does not grow with the file. Every
+text keeps its `xml:lang` (inherited from the nearest ancestor that sets it).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
+from museumvqa.catalog.adapters.textio import head_text
+from museumvqa.catalog.schema import Exhibit, ImageRef, Person, clean_text, make_exhibit_id
+from museumvqa.errors import UserError
+
+NS = "http://www.lido-schema.org"
+_L = f"{{{NS}}}"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_YEAR = re.compile(r"^\s*(-?\d{1,4})(?:\D|$)")
+_PRODUCTION = ("production", "creation", "herstellung", "lido00007", "lido00012")
+
+
+@functools.lru_cache(maxsize=256)
+def _tags(path: str) -> tuple[str, ...]:
+    """'a/b' -> ('{ns}a', '{ns}b'): the qualified child tags of a path."""
+    return tuple(_L + part for part in path.split("/"))
+
+
+def lido_year(text: str | None) -> int | None:
+    """The year of a LIDO date ("1642", "1642-05-01", "-0500"); None when it has none."""
+    match = _YEAR.match(text or "")
+    return int(match.group(1)) if match else None
+
+
+class _Langs:
+    """Walks child paths of one record, remembering each reached element's inherited xml:lang.
+
+    ElementTree has no parent links, so the language is carried down while walking; only the
+    elements a path reaches are visited (ElementPath's general matcher was half the LIDO time).
+    """
+
+    def __init__(self, root: ET.Element) -> None:
+        self.of: dict[int, str | None] = {id(root): root.get(_XML_LANG)}
+
+    def find_all(self, parent: ET.Element, path: str) -> list[ET.Element]:
+        nodes = [(parent, self.of.get(id(parent)))]
+        for tag in _tags(path):
+            nodes = [(child, child.get(_XML_LANG, lang)) for node, lang in nodes for child in node if child.tag == tag]
+        for node, lang in nodes:
+            self.of[id(node)] = lang
+        return [node for node, _ in nodes]
+
+    def find(self, parent: ET.Element, path: str) -> ET.Element | None:
+        found = self.find_all(parent, path)
+        return found[0] if found else None
+
+    def texts(self, parent: ET.Element, path: str) -> list[tuple[str, str | None]]:
+        """(text, lang) of each element at `path` under `parent` that has text."""
+        out = []
+        for element in self.find_all(parent, path):
+            text = clean_text("".join(element.itertext()))
+            if text is not None:
+                out.append((text, self.of.get(id(element))))
+        return out
+
+    def first(self, parent: ET.Element, path: str) -> str | None:
+        texts = self.texts(parent, path)
+        return texts[0][0] if texts else None
+
+
+class LidoAdapter(Adapter):
+    """LIDO records. `museum` names the collection; else the repository name, else the record-id prefix."""
+
+    name = "lido"
+
+    def __init__(self, museum: str | None = None) -> None:
+        self.museum = museum
+
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        if path.is_dir():
+            return any(path.rglob("*.xml"))
+        return NS in head_text(path, 4096)
+
+    def read(self, path: Path) -> Iterator[RawRecord]:
+        files = sorted(path.rglob("*.xml")) if path.is_dir() else [path]
+        if not files:
+            raise UserError(f"{path}: no *.xml files")
+        position = 0
+        for file in files:
+            for record in self._read_file(file, position):
+                position = record.position + 1
+                yield record
+
+    def _read_file(self, file: Path, start: int) -> Iterator[RawRecord]:
+        position, found, root = start, False, None
+        try:
+            for event, element in ET.iterparse(file, events=("start", "end")):
+                if event == "start":
+                    root = element if root is None else root
+                    continue
+                if element.tag != f"{_L}lido":
+                    continue
+                found = True
+                record_id = clean_text(element.findtext(f"{_L}lidoRecID"))
+                yield RawRecord(str(file), position, element, record_id)
+                position += 1
+                if root is not element:
+                    _detach(root, element)
+        except ET.ParseError as e:
+            if root is None:
+                raise UserError(f"{file}: not valid XML ({e})") from None
+            yield RawRecord(str(file), position, None, None, f"XML breaks here, the rest of the file is lost ({e})")
+            return
+        except OSError as e:
+            raise UserError(f"{file}: cannot read ({e.strerror})") from None
+        if not found:
+            tag = root.tag if root is not None else "nothing"
+            raise UserError(f"{file}: no LIDO records (expected <lido> elements in namespace {NS}, found {tag})")
+
+    def to_exhibit(self, record: RawRecord) -> Exhibit:
+        lido: ET.Element = record.data
+        rec_id = record.record_id
+        if rec_id is None:
+            raise RecordRejected("lidoRecID", "record has no lidoRecID")
+        langs = _Langs(lido)
+        ident = "descriptiveMetadata/objectIdentificationWrap"
+        repository = langs.find(lido, f"{ident}/repositoryWrap/repositorySet")
+        work_id = langs.first(repository, "workID") if repository is not None else None
+        holder = (
+            langs.first(repository, "repositoryName/legalBodyName/appellationValue") if repository is not None else None
+        )
+        museum = self.museum or _slug(holder)
+        museum = museum or _slug(rec_id.split("/")[0] if "/" in rec_id else None) or "lido"
+        titles = langs.texts(lido, f"{ident}/titleWrap/titleSet/appellationValue")
+        if not titles:
+            raise RecordRejected("titleWrap", "record has no title (objectIdentificationWrap/titleWrap)")
+        ex = Exhibit(
+            exhibit_id=make_exhibit_id(museum, work_id or rec_id),
+            museum=museum,
+            source_adapter=self.name,
+            source_path=f"{record.source_path}#{record.position}",
+        )
+        for text, lang in titles:
+            ex.add("title", text, lang=lang)
+        classification = "descriptiveMetadata/objectClassificationWrap"
+        self._add(ex, langs, lido, "object_type", f"{classification}/objectWorkTypeWrap/objectWorkType/term")
+        self._add(ex, langs, lido, "classification", f"{classification}/classificationWrap/classification/term")
+        self._add(ex, langs, lido, "inscription", f"{ident}/inscriptionsWrap/inscriptions/inscriptionTranscription")
+        self._add(
+            ex, langs, lido, "description", f"{ident}/objectDescriptionWrap/objectDescriptionSet/descriptiveNoteValue"
+        )
+        self._add_dimensions(ex, langs, lido, f"{ident}/objectMeasurementsWrap/objectMeasurementsSet")
+        subjects = "descriptiveMetadata/objectRelationWrap/subjectWrap/subjectSet"
+        self._add(ex, langs, lido, "subject", f"{subjects}/subject/subjectConcept/term")
+        self._add(ex, langs, lido, "subject", f"{subjects}/subject/subjectActor/actor/nameActorSet/appellationValue")
+        for event in langs.find_all(lido, "descriptiveMetadata/eventWrap/eventSet/event"):
+            self._add_event(ex, langs, event)
+        rights = "administrativeMetadata/rightsWorkWrap/rightsWorkSet"
+        self._add(ex, langs, lido, "credit_line", f"{rights}/creditLine")
+        ex.rights = langs.first(lido, f"{rights}/rightsType/term") or langs.first(
+            lido, f"{rights}/rightsHolder/legalBodyName/appellationValue"
+        )
+        ex.url = langs.first(lido, "administrativeMetadata/recordWrap/recordInfoSet/recordInfoLink")
+        ex.images.extend(_images(langs, lido))
+        ex.licence = next((i.licence for i in ex.images if i.licence), None)
+        return ex
+
+    @staticmethod
+    def _add(ex: Exhibit, langs: _Langs, parent: ET.Element, attribute: str, path: str) -> None:
+        for text, lang in langs.texts(parent, path):
+            ex.add(attribute, text, lang=lang)
+
+    def _add_dimensions(self, ex: Exhibit, langs: _Langs, lido: ET.Element, path: str) -> None:
+        for measurements in langs.find_all(lido, path):
+            shown = langs.texts(measurements, "displayObjectMeasurements")
+            for text, lang in shown:
+                ex.add("dimensions", text, lang=lang)
+            if shown:
+                continue
+            parts = []
+            for m in langs.find_all(measurements, "objectMeasurements/measurementsSet"):
+                kind, value, unit = (
+                    langs.first(m, p) for p in ("measurementType", "measurementValue", "measurementUnit")
+                )
+                if value:
+                    parts.append(" ".join(p for p in (f"{kind}:" if kind else None, value, unit) if p))
+            ex.add("dimensions", "; ".join(parts) or None, lang=None)
+
+    def _add_event(self, ex: Exhibit, langs: _Langs, event: ET.Element) -> None:
+        kinds = " ".join(t.lower() for t, _ in langs.texts(event, "eventType/term"))
+        kinds += " ".join(c.text or "" for c in langs.find_all(event, "eventType/conceptID"))
+        is_production = not kinds.strip() or any(word in kinds.lower() for word in _PRODUCTION)
+        if not is_production:
+            return
+        for actor_in_role in langs.find_all(event, "eventActor/actorInRole"):
+            person = self._person(langs, actor_in_role)
+            if person is not None:
+                ex.add("creator", person.name, lang=None, role=person.role)
+                ex.people.append(person)
+        for text, lang in langs.texts(event, "eventDate/displayDate"):
+            ex.add("date", text, lang=lang)
+        begin = lido_year(langs.first(event, "eventDate/date/earliestDate"))
+        end = lido_year(langs.first(event, "eventDate/date/latestDate"))
+        if ex.date_begin is None and (begin is not None or end is not None):
+            ex.date_begin, ex.date_end = begin, end
+            if "date" not in ex.attributes:
+                shown = [_year_text(y) for y in dict.fromkeys((begin, end)) if y is not None]
+                ex.add("date", "–".join(shown), lang=None)
+        self._add(ex, langs, event, "place", "eventPlace/displayPlace")
+        self._add(ex, langs, event, "place", "eventPlace/place/namePlaceSet/appellationValue")
+        self._add(ex, langs, event, "culture", "culture/term")
+        self._add(ex, langs, event, "period", "periodName/term")
+        self._add(ex, langs, event, "medium", "eventMaterialsTech/displayMaterialsTech")
+        for term in langs.find_all(event, "eventMaterialsTech/materialsTech/termMaterialsTech"):
+            kind = (term.get(f"{_L}type") or "").lower()
+            attribute = "technique" if "technique" in kind else "medium"
+            self._add(ex, langs, term, attribute, "term")
+
+    @staticmethod
+    def _person(langs: _Langs, actor_in_role: ET.Element) -> Person | None:
+        actor = langs.find(actor_in_role, "actor")
+        if actor is None:
+            return None
+        names = langs.find_all(actor, "nameActorSet/appellationValue")
+        preferred = [n for n in names if (n.get(f"{_L}pref") or "preferred") == "preferred"] or names
+        name = clean_text("".join(preferred[0].itertext())) if preferred else None
+        if name is None:
+            return None
+        return Person(
+            name=name,
+            role=langs.first(actor_in_role, "roleActor/term"),
+            person_id=langs.first(actor, "actorID"),
+            birth_year=lido_year(langs.first(actor, "vitalDatesActor/earliestDate")),
+            death_year=lido_year(langs.first(actor, "vitalDatesActor/latestDate")),
+            nationality=langs.first(actor, "nationalityActor/term"),
+        )
+
+
+def _detach(root: ET.Element, element: ET.Element) -> None:
+    """Drop a finished record from the wrapper so it lives only as long as its consumer keeps it.
+
+    The parser runs ahead of the events, so the record is usually the first child, not the last.
+    """
+    for index, child in enumerate(root):
+        if child is element:
+            del root[index]
+            return
+
+
+def _year_text(year: int) -> str:
+    return f"{-year} BCE" if year < 0 else str(year)
+
+
+def _slug(text: str | None) -> str | None:
+    slug = re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")
+    return slug or None
+
+
+def iiif_image_url(link: str) -> str:
+    """A IIIF Image API service (base URI or info.json) as a full-size JPEG request."""
+    base = link.removesuffix("/info.json").rstrip("/")
+    return f"{base}/full/max/0/default.jpg"
+
+
+def _rank(kind: str, link: str) -> int | None:
+    """Which representation of a resource to keep: IIIF image service > master > other > thumbnail.
+
+    None for a IIIF Presentation manifest, which describes images but is not one.
+    """
+    if "manifest" in kind or link.rstrip("/").endswith(("manifest", "manifest.json")):
+        return None
+    if "iiif" in kind or link.endswith("/info.json"):
+        return 0
+    if any(word in kind for word in ("master", "original", "provided", "large")):
+        return 1
+    if "thumb" in kind or kind.endswith("list"):
+        return 3
+    return 2
+
+
+def _view_role(label: str) -> str:
+    if "verso" in label or "back" in label:
+        return "verso"
+    return "detail" if "detail" in label else "additional"
+
+
+def _images(langs: _Langs, lido: ET.Element) -> list[ImageRef]:
+    images: list[ImageRef] = []
+    for resource in langs.find_all(lido, "administrativeMetadata/resourceWrap/resourceSet"):
+        links = []
+        for representation in langs.find_all(resource, "resourceRepresentation"):
+            link = langs.first(representation, "linkResource")
+            rank = _rank((representation.get(f"{_L}type") or "").lower(), link) if link else None
+            if link and rank is not None:
+                links.append((rank, link))
+        if not links:
+            continue
+        rank, link = min(links)
+        uri = iiif_image_url(link) if rank == 0 else link
+        view = langs.first(resource, "resourceViewDescription") or langs.first(resource, "resourceDescription")
+        label = (view or "").lower()
+        role = "primary" if not images else _view_role(label)
+        licence = langs.first(resource, "rightsResource/rightsType/term") or langs.first(
+            resource, "rightsResource/rightsType/conceptID"
+        )
+        images.append(ImageRef(uri, role, view or ("main view" if role == "primary" else None), licence))
+    return images

@@ -1,0 +1,184 @@
+"""Any CSV / JSON / JSON Lines catalogue, described by a YAML mapping from schema fields to source paths.
+
+Paths: `a.b` walks nested keys, `x[].y` walks every element of list `x`. A schema field may carry a
+language (`title@fr: titre`). An unknown schema field is an error when the mapping loads; a path
+that matched nothing in the whole input is an error at the end of the file, never an empty column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
+from museumvqa.catalog.adapters.lido import lido_year
+from museumvqa.catalog.adapters.met_csv import iter_csv_rows
+from museumvqa.catalog.adapters.textio import iter_json
+from museumvqa.catalog.schema import ATTRIBUTES, Exhibit, ImageRef, Person, clean_text, make_exhibit_id
+from museumvqa.errors import UserError
+
+FORMATS = ("csv", "json", "jsonl")
+YEAR_FIELDS = ("date_begin", "date_end")
+SCALAR_FIELDS = ("licence", "rights", "url")
+SCHEMA_FIELDS = (*ATTRIBUTES, *YEAR_FIELDS, *SCALAR_FIELDS, "images")
+PERSON_FIELDS = ("name", "role", "person_id", "birth_year", "death_year", "birth_place", "death_place", "nationality")
+
+
+def extract(record: Any, path: str) -> list[Any]:
+    """Every value at `path` in `record` (flattened, None dropped); a key containing dots is tried whole first."""
+    if isinstance(record, dict) and path in record:
+        values = [record[path]]
+    else:
+        values = [record]
+        for token in path.split("."):
+            over_list = token.endswith("[]")
+            key = token[:-2] if over_list else token
+            found = []
+            for value in values:
+                item = value.get(key) if isinstance(value, dict) else None
+                if over_list and isinstance(item, list):
+                    found.extend(item)
+                elif item is not None:
+                    found.append(item)
+            values = found
+    flat: list[Any] = []
+    for value in values:
+        flat.extend(value if isinstance(value, list) else [value])
+    return [v for v in flat if v is not None]
+
+
+@dataclass
+class Mapping:
+    """A parsed mapping file."""
+
+    museum: str
+    id: str
+    fields: dict[str, str]
+    format: str | None = None
+    lang: str = "en"
+    people: dict[str, str] = field(default_factory=dict)
+    source: str = "mapping"
+
+    @classmethod
+    def load(cls, path: Path) -> Mapping:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+            raise UserError(f"{path}: cannot read mapping ({str(e).splitlines()[0]})") from None
+        if not isinstance(data, dict):
+            raise UserError(f"{path}: a mapping must be a YAML object with museum, id and fields")
+        unknown = sorted(set(data) - {"museum", "id", "fields", "format", "lang", "people"})
+        if unknown:
+            raise UserError(f"{path}: unknown mapping keys {', '.join(unknown)}")
+        for key in ("museum", "id", "fields"):
+            if not data.get(key):
+                raise UserError(f"{path}: mapping needs '{key}'")
+        fields, people = data["fields"], data.get("people") or {}
+        if not isinstance(fields, dict) or not isinstance(people, dict):
+            raise UserError(f"{path}: 'fields' and 'people' must map names to source paths")
+        bad = sorted(k for k in fields if str(k).split("@")[0] not in SCHEMA_FIELDS)
+        if bad:
+            raise UserError(f"{path}: unknown schema fields {', '.join(bad)}; known: {', '.join(SCHEMA_FIELDS)}")
+        bad = sorted(k for k in people if k != "each" and k not in PERSON_FIELDS)
+        if bad or (people and ("each" not in people or "name" not in people)):
+            raise UserError(f"{path}: people needs 'each' and 'name'; person fields: {', '.join(PERSON_FIELDS)}")
+        if data.get("format") not in (None, *FORMATS):
+            raise UserError(f"{path}: format must be one of {', '.join(FORMATS)}")
+        return cls(
+            museum=str(data["museum"]),
+            id=str(data["id"]),
+            fields={str(k): str(v) for k, v in fields.items()},
+            format=data.get("format"),
+            lang=str(data.get("lang") or "en"),
+            people={str(k): str(v) for k, v in people.items()},
+            source=str(path),
+        )
+
+
+class MappingAdapter(Adapter):
+    """Generic records through a Mapping; the match counts of every path are checked per input file."""
+
+    name = "mapping"
+
+    def __init__(self, mapping: Mapping) -> None:
+        self.mapping = mapping
+        self._matched: dict[str, int] = {}
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> MappingAdapter:
+        return cls(Mapping.load(Path(path)))
+
+    def read(self, path: Path) -> Iterator[RawRecord]:
+        fmt = self.mapping.format or path.suffix.lstrip(".").lower()
+        if fmt not in FORMATS:
+            raise UserError(f"{path}: cannot tell csv/json/jsonl from the name; set 'format' in the mapping")
+        self._matched = {name: 0 for name in self._paths()}
+        records = 0
+        if fmt == "csv":
+            rows = ((pos, row, err) for pos, _header, row, err in iter_csv_rows(path))
+        else:
+            rows = iter_json(path)
+        for position, data, error in rows:
+            records += 1
+            ids = extract(data, self.mapping.id) if isinstance(data, dict) else []
+            yield RawRecord(str(path), position, data, clean_text(ids[0]) if ids else None, error)
+        never = [name for name, count in self._matched.items() if count == 0]
+        if records and never:
+            raise UserError(f"{path}: mapping paths matched no record: {', '.join(never)} (see {self.mapping.source})")
+
+    def _paths(self) -> dict[str, str]:
+        paths = {self.mapping.id: self.mapping.id, **{f"{k}: {v}": v for k, v in self.mapping.fields.items()}}
+        paths.update({f"people.{k}: {v}": v for k, v in self.mapping.people.items()})
+        return paths
+
+    def _get(self, label: str, data: Any, path: str) -> list[Any]:
+        values = extract(data, path)
+        if values and label in self._matched:
+            self._matched[label] += 1
+        return values
+
+    def to_exhibit(self, record: RawRecord) -> Exhibit:
+        m, data = self.mapping, record.data
+        if not isinstance(data, dict):
+            raise RecordRejected(None, f"record is a JSON {type(data).__name__}, not an object")
+        ids = [clean_text(v) for v in self._get(m.id, data, m.id)]
+        if not ids or ids[0] is None:
+            raise RecordRejected(m.id, f"record has no id ({m.id})")
+        ex = Exhibit(make_exhibit_id(m.museum, ids[0]), m.museum, self.name, f"{record.source_path}#{record.position}")
+        for key, path in m.fields.items():
+            schema_field, _, lang = key.partition("@")
+            values = self._get(f"{key}: {path}", data, path)
+            if schema_field in ATTRIBUTES:
+                for value in values:
+                    ex.add(schema_field, value if not isinstance(value, dict) else None, lang=lang or m.lang)
+            elif schema_field in YEAR_FIELDS and values:
+                setattr(ex, schema_field, lido_year(str(values[0])))
+            elif schema_field in SCALAR_FIELDS and values:
+                setattr(ex, schema_field, clean_text(values[0]))
+            elif schema_field == "images":
+                uris = [u for u in (clean_text(v) for v in values if not isinstance(v, dict)) if u]
+                ex.images.extend(ImageRef(u, "primary" if n == 0 else "additional") for n, u in enumerate(uris))
+        if m.people:
+            self._get(f"people.each: {m.people['each']}", data, m.people["each"])
+            for item in extract(data, m.people["each"]):
+                person = self._person(item)
+                if person is not None:
+                    ex.people.append(person)
+        return ex
+
+    def _person(self, item: Any) -> Person | None:
+        got: dict[str, Any] = {}
+        for key, path in self.mapping.people.items():
+            if key == "each":
+                continue
+            values = self._get(f"people.{key}: {path}", item, path)
+            got[key] = clean_text(values[0]) if values and not isinstance(values[0], dict) else None
+        if got.get("name") is None:
+            return None
+        for key in ("birth_year", "death_year"):
+            got[key] = lido_year(got.get(key))
+        return Person(**{k: got.get(k) for k in PERSON_FIELDS})

@@ -1,0 +1,157 @@
+"""Streaming readers shared by the JSON and CSV adapters: bounded memory, one-line errors."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from museumvqa.errors import UserError
+
+_CHUNK = 1 << 16
+_DECODER = json.JSONDecoder()
+# {"objects": [ or the Met API's {"total": N, "objects": [ : streamed like a plain list.
+_WRAPPER = re.compile(r'\s*\{\s*(?:"total"\s*:\s*\d+\s*,\s*)?"objects"\s*:\s*\[')
+
+
+def head_text(path: Path, size: int = 8192) -> str:
+    """The first bytes of a file as text (BOM removed, undecodable bytes replaced): for format sniffing."""
+    with path.open("rb") as f:
+        raw = f.read(size)
+    return raw.decode("utf-8-sig", errors="replace")
+
+
+def sniff_encoding(path: Path) -> str:
+    """utf-8-sig when the start of the file is UTF-8, else cp1252 / latin-1 (old museum exports)."""
+    with path.open("rb") as f:
+        raw = f.read(1 << 16)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(raw, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        try:
+            raw.decode("cp1252")
+            return "cp1252"
+        except UnicodeDecodeError:
+            return "latin-1"
+
+
+def open_text(path: Path, encoding: str = "utf-8-sig") -> IO[str]:
+    try:
+        return path.open(encoding=encoding, newline="")
+    except OSError as e:
+        raise UserError(f"{path}: cannot read ({e.strerror})") from None
+
+
+def iter_json(path: Path) -> Iterator[tuple[int, Any, str | None]]:
+    """(position, record, error) for a JSON list, an {"objects": [...]} wrapper, one object, or JSON Lines.
+
+    Lists (also inside an {"objects": [...]} wrapper that opens the file) stream element by element;
+    JSON Lines line by line, a broken line becoming an error record rather than stopping the file.
+    Anything else (a wrapper with other keys first, one object) is read whole.
+    """
+    try:
+        with open_text(path) as f:
+            yield from _iter_json_stream(path, f)
+    except UnicodeDecodeError as e:
+        raise UserError(f"{path}: cannot read (not UTF-8 at byte {e.start})") from None
+
+
+def _iter_json_stream(path: Path, f: IO[str]) -> Iterator[tuple[int, Any, str | None]]:
+    buf = f.read(_CHUNK)
+    start = buf.lstrip()
+    if not start:
+        raise UserError(f"{path}: empty file")
+    if start[0] == "[":
+        after = yield from _iter_array(path, f, buf, buf.index("[") + 1)
+        if after.strip() or f.read(_CHUNK).strip():
+            raise UserError(f"{path}: not valid JSON (more data after the list's closing ])")
+        return
+    wrapper = _WRAPPER.match(buf)
+    if wrapper:
+        yield from _iter_array(path, f, buf, wrapper.end())
+        return
+    if start[0] != "{":
+        raise UserError(f"{path}: not valid JSON (starts with {start[0]!r})")
+    first_line, newline, _ = buf.partition("\n")
+    try:
+        first = json.loads(first_line)
+    except json.JSONDecodeError:
+        first = None
+    if isinstance(first, dict) and newline:
+        yield from _iter_lines(path, f, buf)
+        return
+    rest = buf + f.read()
+    try:
+        data = json.loads(rest)
+    except json.JSONDecodeError as e:
+        raise UserError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
+    if isinstance(data, dict) and isinstance(data.get("objects"), list):
+        yield from ((n, item, None) for n, item in enumerate(data["objects"]))
+    else:
+        yield 0, data, None
+
+
+def _iter_lines(path: Path, f: IO[str], buf: str) -> Iterator[tuple[int, Any, str | None]]:
+    position = 0
+    pending = buf
+    while True:
+        lines = pending.split("\n")
+        pending = lines.pop()
+        for line in lines:
+            if line.strip():
+                yield _parse_line(line, position)
+                position += 1
+        chunk = f.read(_CHUNK)
+        if not chunk:
+            break
+        pending += chunk
+    if pending.strip():
+        yield _parse_line(pending, position)
+
+
+def _parse_line(line: str, position: int) -> tuple[int, Any, str | None]:
+    try:
+        return position, json.loads(line), None
+    except json.JSONDecodeError as e:
+        return position, None, f"not valid JSON ({e.msg} at column {e.colno})"
+
+
+def _iter_array(path: Path, f: IO[str], buf: str, pos: int) -> Generator[tuple[int, Any, str | None], None, str]:
+    """Stream the elements of a list opened before `pos`; returns the text read after its closing ]."""
+    position = 0
+    eof = False
+    while True:
+        while True:  # skip separators, refilling as needed
+            while pos < len(buf) and buf[pos] in " \t\r\n,":
+                pos += 1
+            if pos < len(buf) or eof:
+                break
+            buf, pos = f.read(_CHUNK), 0
+            eof = not buf
+        if pos >= len(buf):
+            raise UserError(f"{path}: not valid JSON (truncated: the list is never closed)")
+        if buf[pos] == "]":
+            return buf[pos + 1 :]
+        try:
+            item, end = _DECODER.raw_decode(buf, pos)
+        except json.JSONDecodeError as e:
+            chunk = "" if eof else f.read(_CHUNK)
+            if not chunk:
+                raise UserError(f"{path}: not valid JSON (record {position}: {e.msg})") from None
+            buf, pos = buf[pos:] + chunk, 0
+            continue
+        if end == len(buf) and not eof:  # a number may continue in the next chunk
+            chunk = f.read(_CHUNK)
+            if chunk:
+                buf, pos = buf[pos:] + chunk, 0
+                continue
+            eof = True
+        yield position, item, None
+        position += 1
+        pos = end
+        if pos > _CHUNK:
+            buf, pos = buf[pos:], 0

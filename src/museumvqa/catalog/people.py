@@ -1,0 +1,68 @@
+"""Linked people across a collection: one row per person per museum, merged over the exhibits naming them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields, replace
+from pathlib import Path
+
+import pyarrow as pa
+
+from museumvqa.catalog.schema import Exhibit, Person
+from museumvqa.io import write_parquet
+
+PEOPLE_SCHEMA = pa.schema(
+    [
+        ("person_key", pa.string()),
+        ("museum", pa.string()),
+        ("name", pa.string()),
+        ("person_id", pa.string()),
+        ("birth_year", pa.int32()),
+        ("death_year", pa.int32()),
+        ("birth_place", pa.string()),
+        ("death_place", pa.string()),
+        ("nationality", pa.string()),
+        ("exhibit_count", pa.int64()),
+    ]
+)
+
+
+def person_key(museum: str, person: Person) -> str:
+    """`museum:id` when the source has a person id, else `museum:name|birth year`."""
+    if person.person_id:
+        return f"{museum}:{person.person_id}"
+    return f"{museum}:{person.name}|{person.birth_year or ''}"
+
+
+class PeopleIndex:
+    """Collects distinct people while exhibits stream past (memory grows with people, not exhibits)."""
+
+    def __init__(self) -> None:
+        self._people: dict[str, Person] = {}
+        self._museum: dict[str, str] = {}
+        self._counts: dict[str, int] = {}
+
+    def add(self, exhibit: Exhibit) -> None:
+        for person in exhibit.people:
+            key = person_key(exhibit.museum, person)
+            known = self._people.get(key)
+            if known is None or known != person:
+                self._people[key] = person if known is None else _merge(known, person)
+            self._museum[key] = exhibit.museum
+            self._counts[key] = self._counts.get(key, 0) + 1
+
+    def __len__(self) -> int:
+        return len(self._people)
+
+    def write(self, folder: Path) -> None:
+        rows = []
+        for key in sorted(self._people):
+            row = asdict(self._people[key])
+            row.pop("role")
+            rows.append({**row, "person_key": key, "museum": self._museum[key], "exhibit_count": self._counts[key]})
+        write_parquet(pa.Table.from_pylist(rows, schema=PEOPLE_SCHEMA), folder / "part-00000.parquet")
+
+
+def _merge(known: Person, other: Person) -> Person:
+    """Fill fields the first record left unknown from a later one (first value wins on conflict)."""
+    missing = {f.name: getattr(other, f.name) for f in fields(Person) if getattr(known, f.name) is None}
+    return replace(known, **{k: v for k, v in missing.items() if v is not None})

@@ -1,0 +1,89 @@
+"""The report's plots, as PNG bytes (matplotlib, headless): per-task and per-category bars of every
+answerer with their 95% intervals, and our figures beside the paper's published ones (marked)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+# The paper's published figures (ICCV version): accuracy per model, for title and origin questions.
+PAPER_MODELS = ("GPT-4o", "LLaVA zero-shot", "LLaVA fine-tuned (20M)", "BLIP zero-shot", "BLIP fine-tuned")
+PAPER_ACCURACY = {"title": (22.03, 10.13, 57.00, 3.00, 52.00), "origin": (33.33, 23.42, 70.00, 5.00, 61.00)}
+# Our categories that ask the paper's questions: title, and origin (culture / place).
+OUR_CATEGORY = {"title": ("title",), "origin": ("culture", "place")}
+
+
+def _png(fig: plt.Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def grouped_bars(groups: list[str], series: dict[str, list[dict[str, float] | None]], title: str, ylabel: str) -> bytes:
+    """Bars per group, one colour per series, with the 95% interval as error bars; a gap where missing."""
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.1 * len(groups) * max(1, len(series)) / 2 + 2), 3.6))
+    width = 0.8 / max(1, len(series))
+    x = np.arange(len(groups))
+    for i, (name, figures) in enumerate(series.items()):
+        values = [f["value"] if f else np.nan for f in figures]
+        low = [f["value"] - f["low"] if f else 0 for f in figures]
+        high = [f["high"] - f["value"] if f else 0 for f in figures]
+        ax.bar(x + (i - (len(series) - 1) / 2) * width, values, width, yerr=[low, high], capsize=2, label=name)
+    ax.set_xticks(x, groups, rotation=30 if len(groups) > 4 else 0, ha="right" if len(groups) > 4 else "center")
+    ax.set_ylim(0, 100)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize="small", loc="upper right")
+    return _png(fig)
+
+
+def task_bars(results: dict[str, dict[str, Any]], metric: str, label: str) -> bytes:
+    """One group per task: every answerer's overall figure."""
+    tasks = list(dict.fromkeys(t for r in results.values() for t in r["tasks"]))
+    series = {
+        name: [r["tasks"].get(t, {}).get("overall", {}).get(metric) for t in tasks] for name, r in results.items()
+    }
+    return grouped_bars(tasks, series, f"{label} per task", label)
+
+
+def category_bars(results: dict[str, dict[str, Any]], task: str, metric: str, label: str) -> bytes:
+    """One group per category of one task."""
+    by = {name: r["tasks"].get(task, {}).get("by_category") or {} for name, r in results.items()}
+    categories = sorted({c for b in by.values() for c in b})
+    series = {name: [b.get(c, {}).get(metric) for c in categories] for name, b in by.items()}
+    return grouped_bars(categories, series, f"{label} per category ({task})", label)
+
+
+def paper_comparison(results: dict[str, dict[str, Any]], task: str, metric: str, label: str) -> bytes:
+    """Title and origin: the paper's published accuracies (hatched, grey, marked) beside our answerers."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    for ax, (question, paper) in zip(axes, PAPER_ACCURACY.items()):
+        names, values, ours = [], [], []
+        for model, value in zip(PAPER_MODELS, paper):
+            names.append(f"{model}\n(paper, published)")
+            values.append(value)
+            ours.append(False)
+        by = {name: r["tasks"].get(task, {}).get("by_category") or {} for name, r in results.items()}
+        for name, groups in by.items():
+            figure = next((groups[c][metric] for c in OUR_CATEGORY[question] if c in groups), None)
+            names.append(f"{name}\n(ours)")
+            values.append(figure["value"] if figure else np.nan)
+            ours.append(True)
+        colours = ["tab:blue" if mine else "lightgrey" for mine in ours]
+        bars = ax.bar(range(len(names)), values, color=colours, edgecolor="black")
+        for bar, mine in zip(bars, ours):
+            if not mine:
+                bar.set_hatch("//")
+        ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize="x-small")
+        ax.set_title(f"{question} questions")
+        ax.set_ylim(0, 100)
+    axes[0].set_ylabel(f"paper: accuracy; ours: {label}")
+    fig.suptitle("The paper's published figures (hatched) beside ours: different data, models and metric", y=1.04)
+    return _png(fig)

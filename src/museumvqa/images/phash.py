@@ -1,0 +1,38 @@
+"""Perceptual hash (DCT pHash) of an image, to find near-duplicate photographs across splits.
+
+Two photographs of the same object, re-encoded or resized, differ in their bytes (sha256) but keep
+the low-frequency structure the hash encodes: their hashes differ in only a few of the 64 bits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+_SIDE = 32
+_LOW = 8
+
+
+def _dct_matrix(n: int) -> np.ndarray:
+    """The orthonormal DCT-II matrix: `D @ x` is the DCT of the column vector `x`."""
+    k = np.arange(n)[:, None]
+    i = np.arange(n)[None, :]
+    d = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2.0 / n)
+    d[0] /= np.sqrt(2.0)
+    return d
+
+
+_DCT = _dct_matrix(_SIDE)
+
+
+def phash(img: Image.Image) -> str:
+    """64-bit pHash as 16 hex digits: the signs of the 8x8 lowest DCT terms around their median."""
+    grey = np.asarray(img.convert("L").resize((_SIDE, _SIDE), Image.Resampling.LANCZOS), dtype=np.float64)
+    low = (_DCT @ grey @ _DCT.T)[:_LOW, :_LOW].flatten()
+    bits = low > np.median(low[1:])  # the DC term would dominate the median
+    return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"
+
+
+def hamming(a: str, b: str) -> int:
+    """Number of differing bits between two hashes from `phash`."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()

@@ -1,0 +1,42 @@
+"""An exhibit record as the API shows it: a short card (in `/api/ask` answers and the sample list) or
+the full record (`/api/exhibits/{id}`), with links to the record and its image."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import quote
+
+from museumvqa.catalog.schema import Exhibit
+from museumvqa.serving.catalogue import Catalogue
+
+CARD_FIELDS = ("title", "creator", "date", "medium", "culture", "department", "object_type")
+
+
+def exhibit_json(exhibit: Exhibit, catalogue: Catalogue, summary: bool) -> dict[str, Any]:
+    """`summary`: id, title, the card's fields and links; otherwise every attribute with its language."""
+    key = catalogue.image_of.get(exhibit.exhibit_id)
+    out: dict[str, Any] = {
+        "id": exhibit.exhibit_id,
+        "title": (exhibit.values("title") or [exhibit.exhibit_id])[0],
+        "record_url": f"/api/exhibits/{quote(exhibit.exhibit_id, safe='')}",
+        "source_url": exhibit.url,
+        "image_url": f"/api/images/{key}" if key else None,
+    }
+    if summary:
+        out["card"] = {name: exhibit.values(name) for name in CARD_FIELDS if exhibit.values(name)}
+        return out
+    out.update(
+        museum=exhibit.museum,
+        attributes={
+            name: [{"value": v.value, "lang": v.lang, "role": v.role} for v in values]
+            for name, values in exhibit.attributes.items()
+        },
+        date_begin=exhibit.date_begin,
+        date_end=exhibit.date_end,
+        people=[asdict(p) for p in exhibit.people],
+        licence=exhibit.licence,
+        rights=exhibit.rights,
+        images=[key for key, owner in zip(catalogue.keys, catalogue.owners) if owner == exhibit.exhibit_id],
+    )
+    return out

@@ -1,0 +1,103 @@
+"""The three answering modes on the real Met sample: category detection, exhibit identification,
+record answers and who answered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from museumvqa.errors import UserError
+from museumvqa.images.process import load_image
+from museumvqa.serving.answering import Responder, record_answer
+from museumvqa.serving.catalogue import Catalogue
+from museumvqa.serving.categories import detect_category
+
+
+@pytest.mark.parametrize(
+    ("question", "category", "language"),
+    [
+        ("Who made this painting?", "creator", "en"),
+        ("  who   MADE this painting ", "creator", "en"),
+        ("Wer hat dieses Gemälde geschaffen?", "creator", "de"),
+        ("What is the title of this painting?", "title", "en"),
+        ("what is the title?", "title", "en"),
+        ("When was it painted?", "date", "en"),
+        ("What is this painting made of?", "medium", "en"),
+    ],
+)
+def test_detects_category_in_any_language(question: str, category: str, language: str) -> None:
+    detected = detect_category(question)
+    assert detected is not None
+    assert (detected.category, detected.language) == (category, language)
+
+
+def test_unrelated_question_has_no_category() -> None:
+    assert detect_category("What colour is the sky?") is None
+
+
+def test_medium_is_visual_creator_is_not() -> None:
+    assert detect_category("What is this painting made of?").visual
+    assert not detect_category("Who made this painting?").visual
+
+
+def _first_image(small_run: Path, responder: Responder) -> tuple[str, object]:
+    """The first catalogue exhibit whose record names its maker, and its photograph (from the sample)."""
+    exhibits = responder.catalogue.exhibits
+    exhibit_id = next(
+        i for i in responder.catalogue.owners if record_answer(exhibits[i], "creator", "en", responder.glossary)
+    )
+    return exhibit_id, load_image(exhibits[exhibit_id].primary_image().uri)
+
+
+def test_retrieval_identifies_the_photo_and_answers_from_its_record(small_run: Path, responder: Responder) -> None:
+    exhibit_id, photo = _first_image(small_run, responder)
+    exhibit = responder.catalogue.exhibits[exhibit_id]
+    reply = responder.respond(photo, "Who made this painting?", mode="retrieval")
+    assert reply.match.exhibit_id == exhibit_id
+    assert reply.match.similarity > 0.9
+    assert reply.answered_by == "record"
+    assert reply.answer == record_answer(exhibit, "creator", "en", responder.glossary)
+    assert reply.fields["creator"] == exhibit.values("creator")
+
+
+def test_retrieval_says_nothing_for_unknown_categories(small_run: Path, responder: Responder) -> None:
+    _, photo = _first_image(small_run, responder)
+    reply = responder.respond(photo, "What colour is the sky?", mode="retrieval")
+    assert (reply.answer, reply.answered_by) == (None, "nobody")
+    assert "no known category" in reply.why
+
+
+def test_grounded_uses_record_for_knowledge_and_model_for_visual(small_run: Path, responder: Responder) -> None:
+    _, photo = _first_image(small_run, responder)
+    knowledge = responder.respond(photo, "Who made this painting?", mode="grounded")
+    visual = responder.respond(photo, "What is this painting made of?", mode="grounded")
+    unknown = responder.respond(photo, "What colour is the sky?", mode="grounded")
+    assert knowledge.answered_by == "record"
+    assert visual.answered_by == "model" and isinstance(visual.answer, str)
+    assert visual.answer == responder.model.answer([photo], ["What is this painting made of?"])[0]
+    assert unknown.answered_by == "model"
+
+
+def test_model_mode_never_reads_the_record(small_run: Path, responder: Responder) -> None:
+    _, photo = _first_image(small_run, responder)
+    reply = responder.respond(photo, "Who made this painting?", mode="model")
+    assert reply.answered_by == "model" and reply.fields == {}
+    assert reply.answer == responder.model.answer([photo], ["Who made this painting?"])[0]
+
+
+def test_answers_follow_the_question_language(small_run: Path, responder: Responder) -> None:
+    _, photo = _first_image(small_run, responder)
+    reply = responder.respond(photo, "Wer hat dieses Gemälde geschaffen?", mode="retrieval")
+    assert reply.language == "de"
+
+
+def test_excluded_image_is_never_matched(small_run: Path, responder: Responder) -> None:
+    _, photo = _first_image(small_run, responder)
+    key = responder.catalogue.identify(photo).image_key
+    assert responder.catalogue.identify(photo, exclude_key=key).image_key != key
+
+
+def test_catalogue_needs_a_run_folder(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="not a run folder"):
+        Catalogue.load(tmp_path)

@@ -1,0 +1,168 @@
+"""Every route and every error status of the API, on the real Met sample and a real tiny model."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from museumvqa.serving.answering import Responder
+from museumvqa.serving.app import ServeSettings, create_app
+
+
+@pytest.fixture(scope="module")
+def client(responder: Responder) -> TestClient:
+    return TestClient(create_app(responder, ServeSettings(max_upload_bytes=300_000)))
+
+
+def _photo(responder: Responder) -> tuple[str, bytes]:
+    exhibit_id = responder.catalogue.owners[0]
+    return exhibit_id, Path(responder.catalogue.exhibits[exhibit_id].primary_image().uri).read_bytes()
+
+
+def _png_bomb(width: int, height: int) -> bytes:
+    """A valid PNG header claiming `width` x `height` pixels, with almost no data behind it."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b"")
+
+
+def _ask(client: TestClient, data: bytes, kind: str = "image/jpeg", **form: str):
+    return client.post(
+        "/api/ask", files={"image": ("photo.jpg", data, kind)}, data={"question": "Who made this painting?", **form}
+    )
+
+
+def test_health(client: TestClient, responder: Responder) -> None:
+    body = client.get("/api/health").json()
+    assert body["status"] == "ok"
+    assert body["exhibits"] == len(responder.catalogue.exhibits) > 0
+    assert body["default_mode"] == "grounded" and "de" in body["languages"]
+
+
+def test_openapi_lists_the_routes(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/ask", "/api/health", "/api/exhibits/{exhibit_id}", "/api/images/{key}"} <= set(paths)
+
+
+def test_page_is_served(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "Ask the museum" in page.text and "/api/ask" in page.text
+
+
+def test_ask_answers_with_the_matched_record(client: TestClient, responder: Responder) -> None:
+    exhibit_id, data = _photo(responder)
+    body = _ask(client, data).json()
+    assert body["exhibit"]["id"] == exhibit_id
+    assert body["mode"] == "grounded" and body["category"] == "creator"
+    assert body["answered_by"] in ("record", "model")
+    assert client.get(body["exhibit"]["record_url"]).json()["id"] == exhibit_id
+    image = client.get(body["exhibit"]["image_url"])
+    assert image.headers["content-type"] == "image/jpeg" and Image.open(io.BytesIO(image.content)).width > 0
+
+
+@pytest.mark.parametrize("mode", ["model", "retrieval", "grounded"])
+def test_ask_each_mode(client: TestClient, responder: Responder, mode: str) -> None:
+    _, data = _photo(responder)
+    body = _ask(client, data, mode=mode, language="fr").json()
+    assert body["mode"] == mode and body["language"] == "fr"
+    if mode == "model":
+        assert body["answered_by"] == "model" and body["fields"] == {}
+
+
+def test_exhibit_record_and_404(client: TestClient, responder: Responder) -> None:
+    exhibit_id = responder.catalogue.owners[0]
+    record = client.get(f"/api/exhibits/{exhibit_id}").json()
+    assert record["id"] == exhibit_id and record["attributes"]["title"]
+    missing = client.get("/api/exhibits/met:no-such-thing")
+    assert missing.status_code == 404 and "no-such-thing" in missing.json()["detail"]
+    assert client.get("/api/images/../../etc/passwd").status_code == 404
+    assert client.get("/api/images/nope").status_code == 404
+
+
+def test_samples(client: TestClient) -> None:
+    samples = client.get("/api/samples?limit=3").json()
+    assert len(samples) == 3 and all(s["image_url"] for s in samples)
+
+
+def test_413_when_the_upload_is_too_large(client: TestClient) -> None:
+    response = _ask(client, b"\xff" * 400_000)
+    assert response.status_code == 413
+
+
+def test_413_when_the_image_alone_is_over_the_limit(client: TestClient) -> None:
+    response = _ask(client, b"\xff" * 320_000)  # the body fits the form allowance, the file does not
+    assert response.status_code == 413 and "image over" in response.json()["detail"]
+
+
+def test_400_for_a_truncated_image(client: TestClient, responder: Responder) -> None:
+    _, data = _photo(responder)
+    response = _ask(client, data[: len(data) // 2])
+    assert response.status_code == 400 and "image refused" in response.json()["detail"]
+
+
+def test_413_while_streaming_a_body_without_length(client: TestClient) -> None:
+    def chunks():
+        for _ in range(40):
+            yield b"a" * 10_000
+
+    response = client.post("/api/ask", content=chunks(), headers={"content-type": "multipart/form-data; boundary=xyz"})
+    assert response.request.headers.get("transfer-encoding") == "chunked"
+    assert response.status_code == 413
+
+
+def test_413_for_a_decompression_bomb(client: TestClient) -> None:
+    response = _ask(client, _png_bomb(100_000, 100_000), kind="image/png")
+    assert response.status_code == 413 and "pixels" in response.json()["detail"]
+
+
+def test_415_for_a_non_image_type(client: TestClient) -> None:
+    response = client.post(
+        "/api/ask", files={"image": ("x.txt", b"hello", "text/plain")}, data={"question": "Who made this painting?"}
+    )
+    assert response.status_code == 415
+
+
+def test_415_for_bytes_that_are_not_an_image(client: TestClient) -> None:
+    response = _ask(client, b"not really a jpeg")
+    assert response.status_code == 415 and "not an image" in response.json()["detail"]
+
+
+def test_422_for_missing_fields_and_bad_options(client: TestClient, responder: Responder) -> None:
+    _, data = _photo(responder)
+    assert client.post("/api/ask", data={"question": "Who?"}).status_code == 422
+    assert client.post("/api/ask", files={"image": ("p.jpg", data, "image/jpeg")}).status_code == 422
+    assert _ask(client, data, language="xx").status_code == 422
+    assert _ask(client, data, mode="oracle").status_code == 422
+    blank = client.post("/api/ask", files={"image": ("p.jpg", data, "image/jpeg")}, data={"question": "   "})
+    assert blank.status_code == 422
+
+
+def test_503_when_every_slot_is_taken(responder: Responder) -> None:
+    app = create_app(responder, ServeSettings(max_concurrency=1))
+    _, data = _photo(responder)
+    with TestClient(app) as client:
+        assert app.state.slots.try_acquire()  # one answer in flight
+        try:
+            busy = _ask(client, data)
+        finally:
+            app.state.slots.release()
+        assert busy.status_code == 503
+        assert _ask(client, data).status_code == 200
+        assert client.get("/api/health").json()["in_flight"] == 0
+
+
+def test_504_when_the_answer_takes_too_long(responder: Responder) -> None:
+    app = create_app(responder, ServeSettings(timeout_s=0.0001))
+    _, data = _photo(responder)
+    with TestClient(app) as client:
+        response = _ask(client, data)
+    assert response.status_code == 504 and "no answer within" in response.json()["detail"]
