@@ -152,7 +152,7 @@ def build_blocks(
             blocks.append(
                 Text(
                     [
-                        f"**No pretrained weights were used** ({label}). {training.get('note', '').rstrip('.')}. These numbers test "
+                        f"**No pretrained weights were used** ({label}): {training.get('note', '').rstrip('.')}. These numbers test "
                         "the pipeline; they say nothing about what a pretrained BLIP or LLaVA reaches."
                     ]
                 )
