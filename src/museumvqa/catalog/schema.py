@@ -109,6 +109,13 @@ class Exhibit:
         if item not in values:
             values.append(item)
 
+    def set_date(self, text: Any, begin: int | None, end: int | None) -> None:
+        """The date as written plus its year range; a range without a written date is not kept."""
+        if clean_text(text) is None:
+            return
+        self.add("date", text)
+        self.date_begin, self.date_end = begin, end
+
     def values(self, attribute: str, lang: str | None = None) -> list[str]:
         """Plain strings of one attribute, optionally only those in one language."""
         return [v.value for v in self.attributes.get(attribute, []) if lang is None or v.lang == lang]

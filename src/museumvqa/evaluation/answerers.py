@@ -4,7 +4,6 @@ file records both."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +14,7 @@ from PIL import Image
 
 from museumvqa.errors import UserError
 from museumvqa.evaluation.retrieval import RetrievalBaseline
+from museumvqa.io import iter_jsonl
 
 # The tables that together hold every usable QA pair once: the catalogue's records as questions.
 CATALOGUE_TABLES = ("val", "general", "multilanguage")
@@ -89,20 +89,13 @@ class PredictionsFileAnswerer:
         self.path = path
         self.answers: dict[tuple[str, str], str] = {}
         models = set()
-        with path.open(encoding="utf-8") as f:
-            for number, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise UserError(f"{path}:{number}: not valid JSON ({e.msg})") from None
-                if not isinstance(row, dict) or not isinstance(row.get("question_id"), str):
-                    raise UserError(f"{path}:{number}: needs a string 'question_id'")
-                if not isinstance(row.get("prediction"), str):
-                    raise UserError(f"{path}:{number}: needs a string 'prediction'")
-                self.answers[(row["question_id"], str(row.get("image_key", "")))] = row["prediction"]
-                models.add(row.get("model"))
+        for number, row in iter_jsonl(path):
+            if not isinstance(row, dict) or not isinstance(row.get("question_id"), str):
+                raise UserError(f"{path}:{number}: needs a string 'question_id'")
+            if not isinstance(row.get("prediction"), str):
+                raise UserError(f"{path}:{number}: needs a string 'prediction'")
+            self.answers[(row["question_id"], str(row.get("image_key", "")))] = row["prediction"]
+            models.add(row.get("model"))
         self.name = models.pop() if len(models) == 1 and None not in models else f"file:{path.name}"
 
     def prompt(self, row: dict[str, Any]) -> str:

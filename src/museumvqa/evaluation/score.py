@@ -10,7 +10,6 @@ be grouped by.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from museumvqa.errors import UserError
 from museumvqa.evaluation.metrics import Figure, compute_figures, consistency_figure
 from museumvqa.evaluation.semantic import SemanticMatcher
+from museumvqa.io import iter_jsonl
 
 STRING_FIELDS = ("question_id", "exhibit_id", "task", "category", "language", "question", "prediction", "model")
 FIELDS = (*STRING_FIELDS, "answers")
@@ -53,25 +53,18 @@ def read_predictions(path: str | Path) -> list[dict[str, Any]]:
         raise UserError(f"{path}: no such predictions file")
     rows: list[dict[str, Any]] = []
     first_line: dict[tuple[str, str, str], int] = {}
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise UserError(f"{path}:{number}: not valid JSON ({e.msg})") from None
-            problem = _check_row(row)
-            if problem:
-                raise UserError(f"{path}:{number}: {problem}")
-            key = (row["model"], row["task"], row["question_id"], str(row.get("image_key", "")))
-            if key in first_line:
-                view = f" on image {key[3]!r}" if key[3] else ""
-                raise UserError(
-                    f"{path}:{number}: question_id {key[2]!r}{view} of task {key[1]!r} and model {key[0]!r} already on line {first_line[key]}"
-                )
-            first_line[key] = number
-            rows.append(row)
+    for number, row in iter_jsonl(path):
+        problem = _check_row(row)
+        if problem:
+            raise UserError(f"{path}:{number}: {problem}")
+        key = (row["model"], row["task"], row["question_id"], str(row.get("image_key", "")))
+        if key in first_line:
+            view = f" on image {key[3]!r}" if key[3] else ""
+            raise UserError(
+                f"{path}:{number}: question_id {key[2]!r}{view} of task {key[1]!r} and model {key[0]!r} already on line {first_line[key]}"
+            )
+        first_line[key] = number
+        rows.append(row)
     if not rows:
         raise UserError(f"{path}: no predictions")
     return rows

@@ -62,11 +62,7 @@ class MetApiAdapter(Adapter):
         ex.images.extend(self._images(o, object_id))
         ex.add("title", o.get("title"))
         ex.add("creator", o.get("artistDisplayName"), role=o.get("artistRole"))
-        date = clean_text(o.get("objectDate"))
-        ex.add("date", date)
-        if date is not None:
-            ex.date_begin = parse_year(o.get("objectBeginDate"))
-            ex.date_end = parse_year(o.get("objectEndDate"))
+        ex.set_date(o.get("objectDate"), parse_year(o.get("objectBeginDate")), parse_year(o.get("objectEndDate")))
         ex.add("medium", o.get("medium"))
         ex.add("object_type", o.get("objectName"))
         ex.add("classification", o.get("classification"))

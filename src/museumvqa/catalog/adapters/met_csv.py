@@ -99,11 +99,7 @@ class MetCsvAdapter(Adapter):
             ex.add("period", r.get(column))
         for column in _PLACE_COLUMNS:
             ex.add("place", r.get(column))
-        date = clean_text(r.get("Object Date"))
-        ex.add("date", date)
-        if date is not None:
-            ex.date_begin = parse_year(r.get("Object Begin Date"))
-            ex.date_end = parse_year(r.get("Object End Date"))
+        ex.set_date(r.get("Object Date"), parse_year(r.get("Object Begin Date")), parse_year(r.get("Object End Date")))
         ex.add("medium", r.get("Medium"))
         ex.add("dimensions", r.get("Dimensions"))
         ex.add("credit_line", r.get("Credit Line"))

@@ -126,10 +126,8 @@ class TateAdapter(Adapter):
         ex.add("title", w.get("foreignTitle"), lang="und")  # original-language title; Tate does not say which
         date = clean_text(w.get("dateText"))
         if date and date.lower() not in _NOT_A_DATE:
-            ex.add("date", date)
             date_range = w.get("dateRange") if isinstance(w.get("dateRange"), dict) else {}
-            ex.date_begin = parse_year(date_range.get("startYear"))
-            ex.date_end = parse_year(date_range.get("endYear"))
+            ex.set_date(date, parse_year(date_range.get("startYear")), parse_year(date_range.get("endYear")))
         ex.add("medium", w.get("medium"))
         ex.add("classification", w.get("classification"))
         ex.add("dimensions", w.get("dimensions"))
