@@ -12,19 +12,23 @@ from museumvqa.cli import app
 from museumvqa.errors import UserError
 
 
-@pytest.mark.slow
-def test_benchmarks_evaluate_score_report(small_run: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
-    run = tmp_path / "run"
-    run.mkdir()
-    (run / "shards").symlink_to(small_run / "shards")
-    args = [
+def _benchmarks_args(small_run: Path) -> list[str]:
+    return [
         "benchmarks",
         "--questions",
         str(small_run / "qa.parquet"),
         "--index",
         str(small_run / "shards" / "index.parquet"),
     ]
+
+
+@pytest.mark.slow
+def test_benchmarks_evaluate_score_report(small_run: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "shards").symlink_to(small_run / "shards")
+    args = _benchmarks_args(small_run)
     args += ["--out", str(run / "benchmarks"), "--exhibits", str(small_run / "exhibits"), "--test-museum", "other"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -49,13 +53,7 @@ def test_benchmarks_evaluate_score_report(small_run: Path, tmp_path: Path) -> No
 
 
 def test_bad_test_museum_is_a_user_error(small_run: Path, tmp_path: Path) -> None:
-    args = [
-        "benchmarks",
-        "--questions",
-        str(small_run / "qa.parquet"),
-        "--index",
-        str(small_run / "shards" / "index.parquet"),
-    ]
+    args = _benchmarks_args(small_run)
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path), "--test-museum", "louvre"])
     assert isinstance(result.exception, UserError)  # main() prints it as one line
     assert "no exhibits of museum 'louvre'" in str(result.exception)

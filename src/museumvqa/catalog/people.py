@@ -7,20 +7,15 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from museumvqa.catalog.schema import Exhibit, Person
+from museumvqa.catalog.schema import PERSON_STRUCT, Exhibit, Person
 from museumvqa.io import write_parquet
 
+# The person fields of the exhibit schema, minus the per-exhibit role, keyed and counted per museum.
 PEOPLE_SCHEMA = pa.schema(
     [
         ("person_key", pa.string()),
         ("museum", pa.string()),
-        ("name", pa.string()),
-        ("person_id", pa.string()),
-        ("birth_year", pa.int32()),
-        ("death_year", pa.int32()),
-        ("birth_place", pa.string()),
-        ("death_place", pa.string()),
-        ("nationality", pa.string()),
+        *(f for f in PERSON_STRUCT if f.name != "role"),
         ("exhibit_count", pa.int64()),
     ]
 )

@@ -134,7 +134,7 @@ def make_exhibit_id(museum: str, accession: str) -> str:
 
 _VALUE = pa.struct([("value", pa.string()), ("lang", pa.string()), ("role", pa.string())])
 _IMAGE = pa.struct([("uri", pa.string()), ("role", pa.string()), ("view", pa.string()), ("licence", pa.string())])
-_PERSON = pa.struct(
+PERSON_STRUCT = pa.struct(
     [
         ("name", pa.string()),
         ("role", pa.string()),
@@ -157,7 +157,7 @@ EXHIBIT_SCHEMA = pa.schema(
         ("attributes", pa.struct([(name, pa.list_(_VALUE)) for name in ATTRIBUTES])),
         ("date_begin", pa.int32()),
         ("date_end", pa.int32()),
-        ("people", pa.list_(_PERSON)),
+        ("people", pa.list_(PERSON_STRUCT)),
         ("licence", pa.string()),
         ("rights", pa.string()),
         ("url", pa.string()),
