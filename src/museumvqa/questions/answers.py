@@ -9,10 +9,10 @@ the glossary when every value has a translation, otherwise the source values kee
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
 
 from museumvqa.catalog.schema import Exhibit, Person, clean_text
 from museumvqa.questions.glossary import Glossary, Term
@@ -41,28 +41,32 @@ SLOTS: dict[str, frozenset[str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One possible gold answer: its text, its language (NEUTRAL: any), and whether we derived it."""
+class Candidate(NamedTuple):
+    """One possible gold answer: its text, its language (NEUTRAL: any), and whether we derived it.
+
+    Candidates, facts and gold answers are named tuples: the generator makes millions of them, and a
+    tuple is built and hashed (as a cache key) in C.
+    """
 
     text: str
     lang: str | None
     derived: bool = False
 
 
-@dataclass(frozen=True)
-class Facts:
+_NO_SLOTS: Mapping[str, str] = MappingProxyType({})
+
+
+class Facts(NamedTuple):
     """A category's answers for one exhibit, before choosing the question language (see `gold`)."""
 
     candidates: tuple[Candidate, ...]
     section: str | None = None  # glossary section translating the values, if they are vocabulary
-    slots: dict[str, str] = field(default_factory=dict)  # names templates may mention: {person}, {creator}
+    slots: Mapping[str, str] = _NO_SLOTS  # names templates may mention: {person}, {creator}
     century: int | None = None  # century answers are written per language (see templates' `century`)
     composed: tuple[tuple[str, ...], ...] = ()  # medium as (materials, supports) English terms, to translate
 
 
-@dataclass(frozen=True)
-class Gold:
+class Gold(NamedTuple):
     answers: list[str]
     language: str
     derived: bool
@@ -105,11 +109,22 @@ def _values(ex: Exhibit, attribute: str) -> list[Candidate]:
     seen: set[str] = set()
     out = []
     for v in ex.attributes.get(attribute, []):
-        if _NO_VALUE.match(v.value) or v.value.casefold() in seen:
-            continue
-        seen.add(v.value.casefold())
-        out.append(Candidate(v.value, NEUTRAL if _NEUTRAL.match(v.value) else v.lang or UNTAGGED))
+        found = _candidate(v.value, v.lang)
+        if found is not None and found[1] not in seen:
+            seen.add(found[1])
+            out.append(found[0])
     return out
+
+
+@lru_cache(maxsize=1 << 16)
+def _candidate(text: str, lang: str | None) -> tuple[Candidate, str] | None:
+    """A value as a candidate answer, with its case-folded text; None for a placeholder ('n.d.', 'unknown').
+
+    Cached: most values (departments, credit lines, dates, subjects) recur across a collection's records.
+    """
+    if _NO_VALUE.match(text):
+        return None
+    return Candidate(text, NEUTRAL if _NEUTRAL.match(text) else lang or UNTAGGED), text.casefold()
 
 
 def _facts(candidates: list[Candidate], **kw: object) -> Facts | None:
@@ -154,13 +169,23 @@ def medium_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
     candidates = _values(ex, "medium")
     if not candidates:
         return None
-    segments = medium_terms(candidates[0].text)
-    composed: tuple[tuple[str, ...], ...] = ()
-    if len(candidates) == 1 and 1 <= len(segments) <= 2 and len(medium_pieces(candidates[0].text)) == 1:
-        terms = [[_vocabulary(glossary, t) for t in seg] for seg in segments]
-        if all(all(terms_) for terms_ in terms):
-            composed = tuple(tuple(t for t in seg if t) for seg in terms)  # type: ignore[misc]
+    composed = _composition(candidates[0].text, glossary) if len(candidates) == 1 else ()
     return Facts(tuple(candidates), composed=composed)
+
+
+@lru_cache(maxsize=1 << 14)
+def _composition(medium: str, glossary: Glossary) -> tuple[tuple[str, ...], ...]:
+    """'Oil on canvas' -> (('oil paint',), ('canvas',)): its English glossary terms, () unless all are known.
+
+    Cached: a collection writes the same few hundred media on most of its records.
+    """
+    segments = medium_terms(medium)
+    if not (1 <= len(segments) <= 2 and len(medium_pieces(medium)) == 1):
+        return ()
+    terms = [[_vocabulary(glossary, t) for t in seg] for seg in segments]
+    if not all(all(terms_) for terms_ in terms):
+        return ()
+    return tuple(tuple(t for t in seg if t) for seg in terms)
 
 
 def medium_pieces(medium: str) -> list[str]:
@@ -177,9 +202,15 @@ def _vocabulary(glossary: Glossary, term: str) -> str | None:
 
 def _medium_split(ex: Exhibit, glossary: Glossary) -> tuple[list[str], list[str]] | None:
     """(materials, techniques) named by the medium, or None when any term is not in the glossary."""
+    return _split_media(tuple(ex.values("medium")), glossary)
+
+
+@lru_cache(maxsize=1 << 14)
+def _split_media(media: tuple[str, ...], glossary: Glossary) -> tuple[list[str], list[str]] | None:
+    """Cached per distinct media, as `_composition`; the lists are shared: never mutate them."""
     materials: list[str] = []
     techniques: list[str] = []
-    for value in ex.values("medium"):
+    for value in media:
         for segment in medium_terms(value):
             for term in segment:
                 if glossary.find("object_types", term) and not glossary.find("techniques", term):
@@ -247,9 +278,11 @@ def _plain(attribute: str) -> Callable[[Exhibit, Glossary], Facts | None]:
 
 def _person(ex: Exhibit, fact: str) -> Person | None:
     """The first linked person with this fact, creators first: templates name them as {person}."""
+    if not ex.people:
+        return None
     creators = set(ex.values("creator"))
-    people = sorted(ex.people, key=lambda p: p.name not in creators)
-    return next((p for p in people if getattr(p, fact) is not None and not _ANONYMOUS.match(p.name)), None)
+    known = [p for p in ex.people if getattr(p, fact) is not None and not _ANONYMOUS.match(p.name)]
+    return next((p for p in known if p.name in creators), known[0] if known else None)
 
 
 def _person_facts(fact: str) -> Callable[[Exhibit, Glossary], Facts | None]:
@@ -316,52 +349,86 @@ ANSWERS: dict[str, Callable[[Exhibit, Glossary], Facts | None]] = {
 
 def gold(facts: Facts, spec: LanguageSpec, glossary: Glossary) -> Gold:
     """The answers of a question asked in `spec.language`, tagged with the language they are in."""
-    lang = spec.language
+    return golds(facts, (spec,), glossary)[0]
+
+
+def golds(facts: Facts, specs: Sequence[LanguageSpec], glossary: Glossary) -> list[Gold]:
+    """`gold` for several question languages at once, as the generator asks them (seven or more per exhibit).
+
+    Languages that no candidate is in share one answer list, ordered once; glossary translations, composed
+    media and centuries come from caches keyed by plain strings, as vocabularies repeat across records.
+    The returned lists are shared: never mutate them.
+    """
+    candidates = facts.candidates
     if facts.century is not None:
-        return Gold(unique([form.format(**century_fields(facts.century)) for form in spec.century]), lang, True)
-    derived = any(c.derived for c in facts.candidates)
-    if facts.section and not any(c.lang == lang for c in facts.candidates):
-        # The record's own value in this language wins; otherwise translate its English values.
-        english = tuple(c for c in facts.candidates if c.lang == "en")
-        translated = _translate(english, facts.section, lang, glossary) if english else None  # cached: never mutate
-        if translated:
-            return Gold(translated, lang, derived)
-    if facts.composed and lang != "en" and facts.candidates[0].lang != lang:
-        composed = compose_medium(facts.composed, spec, glossary)
-        if composed:
-            return Gold([composed], lang, True)
-    own = [c for c in facts.candidates if c.lang in (lang, NEUTRAL)]
-    ordered = own + [c for c in facts.candidates if c.lang not in (lang, NEUTRAL)]
-    first = ordered[0].lang
-    return Gold([c.text for c in ordered], lang if first == NEUTRAL else first, derived)
+        return [Gold(_century_answers(facts.century, spec.century), spec.language, True) for spec in specs]
+    derived = any(c.derived for c in candidates)
+    tagged = {c.lang for c in candidates}
+    english = tuple(c.text for c in candidates if c.lang == "en") if facts.section else ()
+    shared: tuple[list[str], str | None] | None = None  # the ordering of languages no candidate is in
+    out: list[Gold] = []
+    for spec in specs:
+        lang = spec.language
+        if english and lang not in tagged:
+            # The record's own value in this language wins; otherwise translate its English values.
+            translated = _translate(english, facts.section, lang, glossary)  # type: ignore[arg-type]
+            if translated:
+                out.append(Gold(translated, lang, derived))
+                continue
+        if facts.composed and lang != "en" and candidates[0].lang != lang:
+            composed = compose_medium(facts.composed, lang, (spec.words["and"], spec.words["on"]), glossary)
+            if composed:
+                out.append(Gold([composed], lang, True))
+                continue
+        if lang in tagged:
+            texts, first = _ordered(candidates, lang)
+        else:
+            shared = shared or _ordered(candidates, NEUTRAL)
+            texts, first = shared
+        out.append(Gold(texts, lang if first == NEUTRAL else first, derived))  # type: ignore[arg-type]
+    return out
+
+
+def _ordered(candidates: tuple[Candidate, ...], lang: str) -> tuple[list[str], str | None]:
+    """Texts in `lang` or neutral first, then the others; and the language of the first one."""
+    own = [c for c in candidates if c.lang in (lang, NEUTRAL)]
+    ordered = own + [c for c in candidates if c.lang not in (lang, NEUTRAL)]
+    return [c.text for c in ordered], ordered[0].lang
 
 
 @lru_cache(maxsize=1 << 16)
-def _translate(candidates: tuple[Candidate, ...], section: str, lang: str, glossary: Glossary) -> list[str] | None:
-    """Every candidate's forms in `lang`, or None unless all of them have a curated translation."""
+def _translate(english: tuple[str, ...], section: str, lang: str, glossary: Glossary) -> list[str] | None:
+    """Every English value's forms in `lang`, or None unless all of them have a curated translation."""
     answers: list[str] = []
-    for c in candidates:
-        term = glossary.find(section, c.text)
+    for text in english:
+        term = glossary.find(section, text)
         forms = term.translate(lang) if term else None
         if not forms:
             return None
         answers += forms
-        if lang == "en" and c.lang == "en":
-            answers.append(c.text)  # the catalogue's own spelling stays an accepted answer
+        if lang == "en":
+            answers.append(text)  # the catalogue's own spelling stays an accepted answer
     return unique(answers)
 
 
-def compose_medium(composed: tuple[tuple[str, ...], ...], spec: LanguageSpec, glossary: Glossary) -> str | None:
-    """('oil paint',), ('canvas',) -> 'Huile sur toile'; None unless every term has a translation."""
+@lru_cache(maxsize=1 << 14)
+def compose_medium(
+    composed: tuple[tuple[str, ...], ...], lang: str, connectors: tuple[str, str], glossary: Glossary
+) -> str | None:
+    """('oil paint',), ('canvas',) -> 'Huile sur toile' (connectors: the language's 'and', 'on').
+
+    None unless every term has a translation.
+    """
+    and_word, on_word = connectors
     segments = []
     for segment in composed:
-        found = [_preferred(glossary, term, spec.language) for term in segment]
+        found = [_preferred(glossary, term, lang) for term in segment]
         words = [w for w in found if w is not None]
         if len(words) != len(found):
             return None
         head = ", ".join(words[:-1])
-        segments.append(f"{head} {spec.words['and']} {words[-1]}" if head else words[-1])
-    text = f" {spec.words['on']} ".join(segments)
+        segments.append(f"{head} {and_word} {words[-1]}" if head else words[-1])
+    text = f" {on_word} ".join(segments)
     return text[:1].upper() + text[1:]
 
 
@@ -386,6 +453,12 @@ _ROMAN = (
     (4, "IV"),
     (1, "I"),
 )
+
+
+@lru_cache(maxsize=4096)
+def _century_answers(century: int, patterns: tuple[str, ...]) -> list[str]:
+    """A century written with each of a language's patterns ('17th century'); shared: never mutate."""
+    return unique([form.format(**century_fields(century)) for form in patterns])
 
 
 @lru_cache(maxsize=256)
