@@ -6,7 +6,7 @@ side, keep ratio, JPEG quality 90, 2 processes, 16 threads each, 250 images per 
 alternate (img2dataset, museumvqa, img2dataset, ...) so both see the same machine load.
 
 img2dataset is installed by this script into its own venv (it pins an old webdataset). Run:
-    .venv/bin/python benchmarks/images/bench_download.py --images 2000 --rounds 2
+    .venv/bin/python benchmarks/images/bench_download.py --images 2000 --rounds 3
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import importlib.resources
 import json
 import os
 import random
+import resource
 import shutil
 import socket
 import statistics
@@ -77,7 +78,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_img2dataset(exe: Path, urls: Path, out: Path) -> float:
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the tool's worker processes)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time of a running process (the HTTP server), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_img2dataset(exe: Path, urls: Path, out: Path) -> tuple[float, int]:
     shutil.rmtree(out, ignore_errors=True)
     env = {**os.environ, "NO_ALBUMENTATIONS_UPDATE": "1", "WANDB_MODE": "disabled"}
     args = [
@@ -110,7 +123,7 @@ def run_museumvqa(exhibits: Path, out: Path) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
     images = make_images(args.images)
@@ -133,20 +146,30 @@ def main() -> None:
         ]
         pq.write_table(pa.Table.from_pylist(rows, schema=EXHIBIT_SCHEMA), exhibits / "part-00000.parquet")
 
-        results: dict[str, list[float]] = {"img2dataset": [], "museumvqa": []}
+        tools = {
+            "img2dataset": lambda: run_img2dataset(exe, WORK / "urls.txt", WORK / "out-i2d"),
+            "museumvqa": lambda: run_museumvqa(exhibits, WORK / "out-mvqa"),
+        }
+        results: dict[str, list[float]] = {name: [] for name in tools}
+        cpu_ms: dict[str, list[float]] = {name: [] for name in tools}
+        server_ms: dict[str, list[float]] = {name: [] for name in tools}
         for round_ in range(args.rounds):
-            rate, ok = run_img2dataset(exe, WORK / "urls.txt", WORK / "out-i2d")
-            results["img2dataset"].append(rate)
-            print(f"round {round_}: img2dataset {rate:.1f} images/s ({ok} ok)", flush=True)
-            rate, ok = run_museumvqa(exhibits, WORK / "out-mvqa")
-            results["museumvqa"].append(rate)
-            print(f"round {round_}: museumvqa   {rate:.1f} images/s ({ok} ok)", flush=True)
+            for name, run in tools.items():
+                cpu, served = cpu_seconds(), process_cpu_seconds(server.pid)
+                rate, ok = run()
+                results[name].append(rate)
+                cpu_ms[name].append(1000 * (cpu_seconds() - cpu) / args.images)
+                server_ms[name].append(1000 * (process_cpu_seconds(server.pid) - served) / args.images)
+                print(f"round {round_}: {name:11s} {rate:6.1f} images/s ({ok} ok), CPU {cpu_ms[name][-1]:.1f} ms/image"
+                      f" + server {server_ms[name][-1]:.1f}, load {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
     finally:
         server.terminate()
         server.wait()
     med = {name: statistics.median(rates) for name, rates in results.items()}
     print(json.dumps({"images": args.images, "settings": SETTINGS, "runs": results, "median": med,
-                      "ratio": med["museumvqa"] / med["img2dataset"]}, indent=2))  # fmt: skip
+                      "ratio": med["museumvqa"] / med["img2dataset"],
+                      "ratios_per_round": [m / i for i, m in zip(results["img2dataset"], results["museumvqa"])],
+                      "cpu_ms_per_image": cpu_ms, "server_cpu_ms_per_image": server_ms}, indent=2))  # fmt: skip
 
 
 if __name__ == "__main__":

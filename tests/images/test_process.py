@@ -136,6 +136,25 @@ def test_large_jpeg_is_reduced_on_decode(tmp_path: Path) -> None:
     assert size == (256, 128)
 
 
+def test_crop_mode_reduces_on_decode_only_to_the_short_side(tmp_path: Path) -> None:
+    path = _save(Image.new("RGB", (2000, 1000), (10, 120, 200)), tmp_path / "wide.jpg")
+    assert load_image(path, size=256, mode="crop").size == (1000, 500)  # 1/4 would leave a 250 px short side
+    jpeg, size = process_image(path, size=256, mode="crop")
+    assert size == (256, 256)
+
+
+def test_fast_resize_stays_close_to_a_full_decode(met_data: Path, tmp_path: Path) -> None:
+    """Reduce-on-decode plus the short remainder filter against a full decode shrunk with Lanczos."""
+    with Image.open(met_data / "36029.jpg") as painting:
+        big = painting.convert("RGB").resize((1280, 2496), Image.Resampling.BICUBIC)
+    path = _save(big, tmp_path / "big.jpg", quality=90)
+    fast = np.asarray(resize_keep_ratio(load_image(path, size=256), 256), dtype=np.float64)
+    reference = np.asarray(resize_keep_ratio(load_image(path), 256), dtype=np.float64)  # 9.75x: Lanczos
+    assert fast.shape == reference.shape == (256, 131, 3)
+    psnr = 10 * np.log10(255**2 / np.mean((fast - reference) ** 2))
+    assert psnr > 30
+
+
 def test_resize_keep_ratio() -> None:
     assert resize_keep_ratio(Image.new("RGB", (1000, 500)), 384).size == (384, 192)
     assert resize_keep_ratio(Image.new("RGB", (500, 1000)), 384).size == (192, 384)

@@ -14,6 +14,7 @@ from PIL import Image
 from museumvqa.catalog.schema import ImageRef
 from museumvqa.errors import UserError
 from museumvqa.images.keys import sample_key
+from museumvqa.images.process import PROCESSING_VERSION
 from museumvqa.images.shards import build_shards
 
 MET = 20
@@ -185,3 +186,16 @@ def test_process_pool_builds_the_same_files(tmp_path: Path, met_exhibits_dir: Pa
     assert one == two and one.shards == 5
     for path in sorted((tmp_path / "one").rglob("*.*")):
         assert path.read_bytes() == (tmp_path / "two" / path.relative_to(tmp_path / "one")).read_bytes(), path
+
+
+def test_units_of_another_processing_version_are_rebuilt_not_resumed(tmp_path: Path, met_exhibits_dir: Path) -> None:
+    out = tmp_path / "out"
+    build_shards(met_exhibits_dir, out, image_size=32, per_shard=10, progress=False)
+    settings = json.loads((out / "build.json").read_text())
+    assert settings["processing"] == PROCESSING_VERSION
+    (out / "build.json").write_text(json.dumps({**settings, "processing": PROCESSING_VERSION - 1}))
+    stale = out / "shard-000000.tar"
+    stale.write_bytes(b"made by the older version")
+    build_shards(met_exhibits_dir, out, image_size=32, per_shard=10, progress=False)
+    assert json.loads((out / "build.json").read_text())["processing"] == PROCESSING_VERSION
+    assert stale.read_bytes() != b"made by the older version"

@@ -30,7 +30,15 @@ from museumvqa.images import ledger
 from museumvqa.images.fetch import Fetcher, FetchSettings
 from museumvqa.images.keys import sample_key
 from museumvqa.images.phash import phash
-from museumvqa.images.process import DEFAULT_MAX_PIXELS, RESIZE_MODES, ImageError, encode_jpeg, load_image, resize
+from museumvqa.images.process import (
+    DEFAULT_MAX_PIXELS,
+    PROCESSING_VERSION,
+    RESIZE_MODES,
+    ImageError,
+    encode_jpeg,
+    load_image,
+    resize,
+)
 from museumvqa.images.sources import fetch_source
 from museumvqa.images.views import generated_views
 from museumvqa.io import atomic_path
@@ -75,7 +83,7 @@ class BuildSettings:
     def output_settings(self) -> dict[str, Any]:
         """The settings a finished unit depends on; a change invalidates every finished unit."""
         keep = ("image_size", "per_shard", "quality", "max_pixels", "image_root", "resize_mode", "generated_views")
-        return {**{k: getattr(self, k) for k in keep}, "roles": list(self.roles)}
+        return {**{k: getattr(self, k) for k in keep}, "roles": list(self.roles), "processing": PROCESSING_VERSION}
 
 
 @dataclass(frozen=True)
@@ -227,7 +235,9 @@ def _process_item(item: _Item, settings: BuildSettings, fetcher: Fetcher) -> lis
         view = (item.ref.view if n == 0 else None) or source.label
         try:
             img = resize(
-                load_image(source.data, size=settings.image_size, max_pixels=settings.max_pixels),
+                load_image(
+                    source.data, size=settings.image_size, mode=settings.resize_mode, max_pixels=settings.max_pixels
+                ),
                 settings.image_size,
                 settings.resize_mode,
             )
