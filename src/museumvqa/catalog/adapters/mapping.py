@@ -7,6 +7,7 @@ that matched nothing in the whole input is an error at the end of the file, neve
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,15 +29,19 @@ SCHEMA_FIELDS = (*ATTRIBUTES, *YEAR_FIELDS, *SCALAR_FIELDS, "images")
 PERSON_FIELDS = ("name", "role", "person_id", "birth_year", "death_year", "birth_place", "death_place", "nationality")
 
 
+@functools.lru_cache(maxsize=1024)
+def _steps(path: str) -> tuple[tuple[str, bool], ...]:
+    """`a.b[].c` -> (("a", False), ("b", True), ("c", False)): parsed once, not for every record."""
+    return tuple((token[:-2], True) if token.endswith("[]") else (token, False) for token in path.split("."))
+
+
 def extract(record: Any, path: str) -> list[Any]:
     """Every value at `path` in `record` (flattened, None dropped); a key containing dots is tried whole first."""
     if isinstance(record, dict) and path in record:
         values = [record[path]]
     else:
         values = [record]
-        for token in path.split("."):
-            over_list = token.endswith("[]")
-            key = token[:-2] if over_list else token
+        for key, over_list in _steps(path):
             found = []
             for value in values:
                 item = value.get(key) if isinstance(value, dict) else None

@@ -16,6 +16,8 @@ _YEAR = re.compile(r"^-?\d{1,4}$")
 
 def parse_year(value: Any) -> int | None:
     """A plain year from Met's begin/end fields ("1853", 1853); None for blanks and non-years."""
+    if type(value) is int:  # JSON years are mostly numbers already: same answer as the text route
+        return value if -9999 <= value <= 9999 else None
     text = clean_text(value)
     if text is None or not _YEAR.match(text):
         return None
@@ -90,8 +92,9 @@ class MetApiAdapter(Adapter):
         if primary:
             images.append(ImageRef(primary, "primary", "main view", licence))
         for n, url in enumerate(o.get("additionalImages") or [], 1):
-            if clean_text(url):
-                images.append(ImageRef(clean_text(url), "additional", f"additional view {n}", licence))
+            uri = clean_text(url)
+            if uri:
+                images.append(ImageRef(uri, "additional", f"additional view {n}", licence))
         return images
 
     def _people(self, o: dict[str, Any]) -> list[Person]:

@@ -28,7 +28,7 @@ def iter_csv_rows(path: Path) -> Iterator[tuple[int, list[str], dict[str, str] |
             if not any(header):
                 raise UserError(f"{path}: empty file (no CSV header)")
             for position, fields in enumerate(reader):
-                if not any(field.strip() for field in fields):
+                if not "".join(fields).strip():  # a blank row
                     continue
                 if len(fields) != len(header):
                     yield position, header, None, f"row has {len(fields)} fields, the header has {len(header)}"

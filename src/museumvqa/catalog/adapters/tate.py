@@ -167,18 +167,25 @@ def _artists_beside(path: Path) -> Path | None:
     return None
 
 
-def _subject_leaves(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str | None]]:
+def _subject_leaves(node: Any, path: tuple[str, ...] = ()) -> list[tuple[str, str | None]]:
     """Leaf terms of Tate's subject tree with their category path ("people/adults"); the root is skipped."""
+    leaves: list[tuple[str, str | None]] = []
+    _collect_leaves(node, path, leaves)
+    return leaves
+
+
+def _collect_leaves(node: Any, path: tuple[str, ...], leaves: list[tuple[str, str | None]]) -> None:
+    """Depth-first, appending to one list (nested generators cost a frame per level for every leaf)."""
     if not isinstance(node, dict):
         return
     name = clean_text(node.get("name"))
     children = node.get("children") or []
     if not children:
         if name and path:
-            yield name, "/".join(path[1:]) or None
+            leaves.append((name, "/".join(path[1:]) or None))
         return
     for child in children:
-        yield from _subject_leaves(child, (*path, name or ""))
+        _collect_leaves(child, (*path, name or ""), leaves)
 
 
 def _images(w: dict[str, Any]) -> list[ImageRef]:
