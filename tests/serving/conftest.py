@@ -1,5 +1,5 @@
 """A small real run folder for the serving tests: 20 Met paintings ingested and sharded, and a tiny
-untrained BLIP saved as safetensors (answers are nonsense, but real model output)."""
+untrained BLIP and a tiny untrained LLaVA saved as safetensors (answers are nonsense, but real model output)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from museumvqa.catalog.adapters.met_api import MetApiAdapter
 from museumvqa.catalog.ingest import ingest
 from museumvqa.images.shards import build_shards
 from museumvqa.models.blip import new_tiny_blip
+from museumvqa.models.llava import new_tiny_llava
 from museumvqa.serving.answering import Responder
 from museumvqa.serving.server import load_responder
 
@@ -26,9 +27,17 @@ def small_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path, met_re
     model, processor = new_tiny_blip()
     model.save_pretrained(root / "model")
     processor.save_pretrained(root / "model")
+    llava, llava_processor = new_tiny_llava()
+    llava.save_pretrained(root / "llava")
+    llava_processor.save_pretrained(root / "llava")
     return root
 
 
 @pytest.fixture(scope="session")
 def responder(small_run: Path) -> Responder:
     return load_responder(small_run / "model", small_run)
+
+
+@pytest.fixture(scope="session")
+def llava_responder(small_run: Path) -> Responder:
+    return load_responder(small_run / "llava", small_run)

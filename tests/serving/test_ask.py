@@ -51,5 +51,5 @@ def test_empty_question_and_bad_model_folder_are_user_errors(paintings, tmp_path
     image = DATA / f"{paintings[0]['objectID']}.jpg"
     with pytest.raises(UserError, match="the question is empty"):
         ask(image, "  ", tmp_path)
-    with pytest.raises(UserError, match="no model.safetensors"):
+    with pytest.raises(UserError, match="no config.json \\(not a saved model folder\\)"):
         ask(image, "when?", tmp_path)

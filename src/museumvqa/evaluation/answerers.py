@@ -58,20 +58,21 @@ class MajorityBaseline:
 
 
 class ModelAnswerer:
-    """A fine-tuned (or pretrained) BLIP answering from the image and the question text, greedily."""
+    """A fine-tuned (or pretrained) BLIP or LLaVA answering from the image and the question, greedily.
+
+    BLIP is asked the bare question; LLaVA the question in its chat template, which the prompt records."""
 
     def __init__(self, model: str, batch_size: int = 16, device: str | None = None) -> None:
-        from museumvqa.models.blip import BlipAnswerer, load_blip
+        from museumvqa.models.llava import LlavaAnswerer
+        from museumvqa.models.registry import load_answerer
 
-        blip, processor = load_blip(model)
-        if device is not None:
-            blip = blip.to(device)
-        self.inner = BlipAnswerer(blip, processor, batch_size=batch_size)
+        self.inner = load_answerer(model, batch_size=batch_size, device=device)
+        self.chat = isinstance(self.inner, LlavaAnswerer)
         self.name = str(model)
         self.generation = {"max_new_tokens": self.inner.max_new_tokens, "num_beams": 1, "do_sample": False}
 
     def prompt(self, row: dict[str, Any]) -> str:
-        return row["question"]
+        return self.inner.prompt(row["question"]) if self.chat else row["question"]
 
     def answer_rows(self, rows: Sequence[dict[str, Any]], images: Sequence[Image.Image]) -> list[str]:
         return self.inner.answer(list(images), [row["question"] for row in rows])

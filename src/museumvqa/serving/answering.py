@@ -4,7 +4,8 @@
 - retrieval: recognise the exhibit among the catalogue's images, detect the question's category from
   its text, answer from that exhibit's record (nothing when the record has no value).
 - grounded: knowledge questions (not visible in the photograph) answered from the matched record,
-  visual ones, unrecognised ones and those the record cannot answer by the model.
+  visual ones, unrecognised ones and those the record cannot answer by the model; a LLaVA model also
+  reads the matched record's text in its prompt (BLIP has no prompt to put it in).
 Every answer says who answered and which record fields it came from, so a visitor can check it.
 """
 
@@ -18,11 +19,13 @@ from PIL import Image
 
 from museumvqa.catalog.schema import Exhibit
 from museumvqa.models.blip import BlipAnswerer
+from museumvqa.models.llava import LlavaAnswerer
 from museumvqa.questions.answers import ANSWERS, gold
 from museumvqa.questions.glossary import Glossary, load_glossary
 from museumvqa.questions.templates import load_language
 from museumvqa.serving.catalogue import Catalogue, Match
 from museumvqa.serving.categories import Detected, detect_category
+from museumvqa.serving.records import record_context, record_fields_for_context
 
 Mode = Literal["model", "retrieval", "grounded"]
 MODES: tuple[Mode, ...] = ("model", "retrieval", "grounded")
@@ -70,8 +73,11 @@ def record_answer(exhibit: Exhibit, category: str, language: str, glossary: Glos
 class Responder:
     """Answers one visitor question in any mode; holds the model, the catalogue and the glossary."""
 
-    def __init__(self, model: BlipAnswerer, catalogue: Catalogue, glossary: Glossary | None = None) -> None:
+    def __init__(
+        self, model: BlipAnswerer | LlavaAnswerer, catalogue: Catalogue, glossary: Glossary | None = None
+    ) -> None:
         self.model = model
+        self.reads_records = isinstance(model, LlavaAnswerer)
         self.catalogue = catalogue
         self.glossary = glossary or load_glossary()
 
@@ -105,9 +111,14 @@ class Responder:
                 else f"the matched record has no {detected.category}"
             )
             return reply
-        reply.answer = self.model.answer([image], [question])[0]
+        if mode == "grounded" and self.reads_records:
+            reply.fields = record_fields_for_context(exhibit)
+            reply.answer = self.model.answer([image], [question], [record_context(reply.fields)])[0]
+            reply.why = _model_reason(mode, detected) + ", reading the matched record in its prompt"
+        else:
+            reply.answer = self.model.answer([image], [question])[0]
+            reply.why = _model_reason(mode, detected)
         reply.answered_by = "model"
-        reply.why = _model_reason(mode, detected)
         return reply
 
 
@@ -135,7 +146,11 @@ class ModeAnswerer:
         }
 
     def prompt(self, row: dict[str, Any]) -> str:
-        return row["question"]
+        """The question as the model sees it when it answers; a grounded LLaVA's record is named, not spelled out."""
+        if not self.responder.reads_records or self.mode == "retrieval":
+            return row["question"]
+        context = "{record of the closest catalogue image}" if self.mode == "grounded" else None
+        return self.responder.model.prompt(row["question"], context)
 
     def answer_rows(self, rows: Sequence[dict[str, Any]], images: Sequence[Image.Image]) -> list[str]:
         replies = [

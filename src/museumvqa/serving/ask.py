@@ -1,4 +1,4 @@
-"""Ask a trained model one question about one photograph."""
+"""Ask a trained model (BLIP or LLaVA) one question about one photograph."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from museumvqa.errors import UserError
 from museumvqa.images.process import ImageError, load_image
-from museumvqa.models.blip import BlipAnswerer
+from museumvqa.models.registry import load_answerer
 
 
 def ask(image_path: str | Path, question: str, model_dir: str | Path) -> str:
@@ -17,4 +17,4 @@ def ask(image_path: str | Path, question: str, model_dir: str | Path) -> str:
         image = load_image(image_path)
     except ImageError as e:
         raise UserError(f"{image_path}: {e.reason}") from None
-    return BlipAnswerer.load(model_dir).answer([image], [question])[0]
+    return load_answerer(model_dir, batch_size=1).answer([image], [question])[0]

@@ -40,3 +40,18 @@ def exhibit_json(exhibit: Exhibit, catalogue: Catalogue, summary: bool) -> dict[
         images=[key for key, owner in zip(catalogue.keys, catalogue.owners) if owner == exhibit.exhibit_id],
     )
     return out
+
+
+def record_fields_for_context(exhibit: Exhibit) -> dict[str, list[str]]:
+    """The card's fields a grounded LLaVA reads, English values first when the record has them."""
+    out: dict[str, list[str]] = {}
+    for name in CARD_FIELDS:
+        values = exhibit.values(name, "en") or exhibit.values(name)
+        if values:
+            out[name] = values
+    return out
+
+
+def record_context(fields: dict[str, list[str]]) -> str:
+    """A compact one-line rendering ("Title: ...; Creator: ...; Date: ...") to put in a LLaVA prompt."""
+    return "; ".join(f"{name.replace('_', ' ').capitalize()}: {', '.join(values)}" for name, values in fields.items())

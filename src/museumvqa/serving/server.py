@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from museumvqa.models.blip import BlipAnswerer
+from museumvqa.models.registry import load_answerer
 from museumvqa.serving.answering import Responder
 from museumvqa.serving.app import ServeSettings, create_app
 from museumvqa.serving.catalogue import Catalogue
 
 
 def load_responder(model_dir: str | Path, catalog_dir: str | Path) -> Responder:
-    """The model (safetensors only, see `load_blip`) and a run folder's catalogue."""
-    return Responder(BlipAnswerer.load(model_dir, batch_size=1), Catalogue.load(catalog_dir))
+    """The model, BLIP or LLaVA (safetensors only), and a run folder's catalogue."""
+    return Responder(load_answerer(model_dir, batch_size=1), Catalogue.load(catalog_dir))
 
 
 def serve(model_dir: str | Path, catalog_dir: str | Path, host: str, port: int, settings: ServeSettings) -> None:

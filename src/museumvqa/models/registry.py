@@ -1,0 +1,58 @@
+"""Which adapter a model folder or hub id needs, read from its `config.json` before any weights load."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from museumvqa.errors import UserError
+
+if TYPE_CHECKING:  # the adapters import torch and transformers: only when a model is really loaded
+    from museumvqa.models.blip import BlipAnswerer
+    from museumvqa.models.llava import LlavaAnswerer
+
+Family = Literal["blip", "llava"]
+FAMILIES: dict[str, Family] = {"blip": "blip", "llava": "llava"}
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+def model_family(path: str | Path) -> Family:
+    """ "blip" or "llava" from the model's `config.json` `model_type`; anything else is a UserError."""
+    folder = Path(path).expanduser()
+    if folder.is_dir():
+        config_file = folder / "config.json"
+        if not config_file.is_file():
+            raise UserError(f"{path}: no config.json (not a saved model folder)")
+        try:
+            model_type = json.loads(config_file.read_text(encoding="utf-8")).get("model_type")
+        except (json.JSONDecodeError, AttributeError):
+            raise UserError(f"{config_file}: not a JSON object") from None
+    elif folder.exists():
+        raise UserError(f"{path}: not a model directory")
+    elif not HUB_ID.match(str(path)):
+        raise UserError(f"{path}: no such model directory (and not a hub id like 'owner/name')")
+    else:
+        from transformers import AutoConfig
+
+        try:
+            model_type = AutoConfig.from_pretrained(str(path), trust_remote_code=False).model_type
+        except (OSError, ValueError) as e:
+            raise UserError(f"{path}: cannot read the hub model's config ({str(e).splitlines()[0]})") from None
+    if model_type not in FAMILIES:
+        raise UserError(f"{path}: model_type {model_type!r} is not supported (supported: {', '.join(FAMILIES)})")
+    return FAMILIES[model_type]
+
+
+def load_answerer(model: str | Path, batch_size: int = 16, device: str | None = None) -> BlipAnswerer | LlavaAnswerer:
+    """The greedy answerer of whichever family the model is (safetensors only, never remote code)."""
+    if model_family(model) == "llava":
+        from museumvqa.models.llava import LlavaAnswerer, load_llava
+
+        llava, processor = load_llava(model)
+        return LlavaAnswerer(llava.to(device) if device else llava, processor, batch_size=batch_size, name=str(model))
+    from museumvqa.models.blip import BlipAnswerer, load_blip
+
+    blip, processor = load_blip(model)
+    return BlipAnswerer(blip.to(device) if device else blip, processor, batch_size=batch_size, name=str(model))
