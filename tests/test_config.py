@@ -122,8 +122,17 @@ def test_nested_settings_from_yaml_and_dotted_overrides(tmp_path):
 
 def test_shipped_configs_load():
     from museumvqa.pipeline import DemoConfig
-    from museumvqa.training.blip_trainer import TrainConfig
+    from museumvqa.training.config import TrainConfig
 
     configs = Path(__file__).resolve().parents[1] / "configs"
-    assert load_config(DemoConfig, configs / "demo.yaml").train.epochs == 20
-    assert load_config(TrainConfig, configs / "train_tiny.yaml").max_steps is None
+    demo = load_config(DemoConfig, configs / "demo.yaml")
+    assert (demo.train.epochs, demo.train.tiny.image_size) == (20, 64)
+    assert load_config(TrainConfig, configs / "train_tiny.yaml") == TrainConfig(max_question_tokens=32)
+    assert load_config(TrainConfig, configs / "train_llava_tiny.yaml").family == "llava"
+    real = load_config(TrainConfig, configs / "train_llava_7b_lora.yaml")
+    assert (real.base_model, real.lora.enabled, real.precision, real.gradient_checkpointing) == (
+        "llava-hf/llava-1.5-7b-hf",
+        True,
+        "bf16",
+        True,
+    )

@@ -10,7 +10,7 @@ import pytest
 
 from museumvqa.pipeline import DemoConfig, run_demo
 from museumvqa.serving.ask import ask
-from museumvqa.training.blip_trainer import TrainConfig
+from museumvqa.training.config import TrainConfig
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,8 @@ def test_every_stage_writes_its_outputs(demo_run: tuple[Path, list[str]]) -> Non
     assert (run / "shards" / "shard-000000.tar").is_file()
     assert (run / "model" / "model.safetensors").is_file()
     summary = json.loads((run / "model" / "training_summary.json").read_text())
-    assert summary["pretrained_weights"] is False
+    assert summary["pretrained_weights"] is False and summary["steps"] > 0
+    assert [h["step"] for h in summary["eval_history"]] == [summary["steps"]]  # the validation split, at the end
     general = pq.read_table(run / "benchmarks" / "general.parquet").to_pylist()
     lines = (run / "predictions" / "baseline-majority.jsonl").read_text().splitlines()
     tasks = json.loads((run / "benchmarks" / "manifest.json").read_text())["tasks"]

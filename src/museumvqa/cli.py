@@ -7,7 +7,18 @@ import sys
 import click
 import typer
 
-from museumvqa.commands import benchmarks, catalog, demo, evaluation, export, images, questions, serving, training
+from museumvqa.commands import (
+    benchmarks,
+    catalog,
+    demo,
+    evaluation,
+    experiment,
+    export,
+    images,
+    questions,
+    serving,
+    training,
+)
 from museumvqa.errors import UserError
 
 app = typer.Typer(
@@ -16,7 +27,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for area in (catalog, questions, images, benchmarks, training, evaluation, serving, demo, export):
+for area in (catalog, questions, images, benchmarks, training, evaluation, serving, demo, export, experiment):
     area.register(app)
 
 

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from museumvqa.benchmarks.tasks import build_benchmarks
 from museumvqa.catalog.adapters.met_api import MetApiAdapter
 from museumvqa.catalog.ingest import MANIFEST as CATALOG_MANIFEST
@@ -18,7 +20,8 @@ from museumvqa.images.shards import build_shards
 from museumvqa.layout import RunLayout
 from museumvqa.questions.generate import generate_questions
 from museumvqa.sample import met_sample_dir
-from museumvqa.training.blip_trainer import TrainConfig, train_from_run
+from museumvqa.training.config import TrainConfig
+from museumvqa.training.run import train
 
 
 @dataclass
@@ -49,6 +52,14 @@ def _stage(name: str, done_marker: Path, force: bool, log: Callable[[str], None]
     log(f"[{name}] running")
     work()
     log(f"[{name}] done in {time.perf_counter() - start:.1f}s")
+
+
+def _validation_table(path: Path) -> Path | None:
+    """The validation split when it has a question with an image (a small collection may have none)."""
+    if not path.is_file():
+        return None
+    keys = pq.read_table(path, columns=["image_key"]).column("image_key")
+    return path if keys.null_count < len(keys) else None
 
 
 def run_demo(
@@ -122,7 +133,14 @@ def run_demo(
         run.model / "training_summary.json",
         force,
         log,
-        lambda: train_from_run(run.benchmarks / "train.parquet", run.shards, run.model, config.train, progress),
+        lambda: train(
+            config.train,
+            run.benchmarks / "train.parquet",
+            run.shards,
+            run.model,
+            val_table=_validation_table(run.benchmarks / "val.parquet"),
+            progress=progress,
+        ),
     )
     _stage(
         "evaluate",

@@ -22,6 +22,7 @@ from museumvqa.catalog.schema import (
     Exhibit,
     ImageRef,
     Person,
+    Value,
     clean_text,
     exhibit_to_row,
     exhibits_to_table,
@@ -46,6 +47,26 @@ TEXT = st.lists(st.sampled_from(PIECES)).map("".join)
 @given(st.one_of(TEXT, st.text(), st.integers(), st.floats(allow_nan=False), st.booleans()))
 def test_clean_text_equals_the_plain_way(value: object) -> None:
     assert clean_text(value) == plain_clean_text(value)
+
+
+VALUES = st.tuples(
+    st.sampled_from(["a", " a", "b", "", "e\u0301"]),
+    st.sampled_from(["en", "fr", None]),
+    st.sampled_from([None, "x", " x"]),
+)
+
+
+@given(st.lists(VALUES, max_size=12))
+def test_add_keeps_what_the_plain_way_keeps(adds: list[tuple[str, str | None, str | None]]) -> None:
+    """Exhibit.add keeps what cleaning every value and `not in` on Values keep (its string-first test included)."""
+    exhibit = Exhibit("m:1", "m", "test", "x#0")
+    expected: list[Value] = []
+    for value, lang, role in adds:
+        exhibit.add("title", value, lang=lang, role=role)
+        item = Value(plain_clean_text(value), lang, plain_clean_text(role)) if plain_clean_text(value) else None
+        if item is not None and item not in expected:
+            expected.append(item)
+    assert exhibit.attributes.get("title", []) == expected
 
 
 @given(st.one_of(st.integers(-20_000, 20_000), st.integers()))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from museumvqa.catalog.adapters.textio import iter_json
 from museumvqa.errors import UserError
@@ -50,3 +53,67 @@ def test_data_after_the_list_is_not_silently_dropped(tmp_path: Path) -> None:
     path.write_text("[1, 2]\n[3]\n")
     with pytest.raises(UserError, match="more data after the list"):
         list(iter_json(path))
+
+
+# Values that make the orjson fast paths fall back: NaN/Infinity, integers past 64 bits, a lone surrogate
+# escape, and text that holds the record boundary the list reader cuts at.
+ODD = ["NaN", "Infinity", "-Infinity", str(2**70), '"\\ud800"', '"}, {\\"objectID\\": 1"', '"a}, {\\"objectID\\":"']
+LEAF = st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(["}, {", '"objectID"', "\\", "]", "é"]),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+)
+RECORD = st.dictionaries(
+    st.sampled_from(["objectID", "title", "tags", "n"]),
+    st.recursive(
+        LEAF, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_size=4,
+)
+
+
+def _read(tmp: Path, text: str) -> list:
+    path = tmp / "x.json"
+    path.write_text(text, encoding="utf-8")
+    return [record for _, record, _ in iter_json(path)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(RECORD, max_size=6),
+    st.sampled_from([None, 1]),
+    st.sampled_from([(", ", ": "), (",", ":"), ("\n,", " : ")]),
+)
+def test_streamed_list_reads_like_json_loads(records: list[dict], indent: int | None, separators: tuple) -> None:
+    """The learnt-boundary orjson path and the stdlib path agree with json.loads on any list."""
+    text = json.dumps(records, indent=indent, separators=separators, ensure_ascii=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        assert _read(Path(tmp), text) == json.loads(text)
+        assert _read(Path(tmp), f'{{"objects": {text}}}') == json.loads(text)
+
+
+@pytest.mark.parametrize("odd", ODD)
+def test_values_orjson_refuses_read_like_the_stdlib(tmp_path: Path, odd: str) -> None:
+    records = [f'{{"objectID": {n}, "x": {odd if n == 2 else 0}}}' for n in range(5)]
+    as_list = "[" + ", ".join(records) + "]"
+    assert _read(tmp_path, as_list) == json.loads(as_list)
+    assert _read(tmp_path, "\n".join(records)) == [json.loads(r) for r in records]
+
+
+def test_boundary_text_inside_a_record_is_not_a_cut(tmp_path: Path) -> None:
+    records = [{"objectID": 1, "t": 'x"}, {"objectID": 2'}, {"objectID": 2, "t": "}, {"}, {"objectID": 3}] * 3
+    text = json.dumps(records)
+    assert _read(tmp_path, text) == records
+    truncated = text[: text.index('"t": "}, {"')]
+    with pytest.raises(UserError, match="not valid JSON"):
+        _read(tmp_path, truncated)
+
+
+def test_mixed_separators_read_like_json_loads(tmp_path: Path) -> None:
+    """Boundaries that keep changing: every cut misses, the stdlib reads them, the fast path gives up."""
+    records = [json.dumps({"objectID": n, "t": "x" * n}) for n in range(40)]
+    text = "[" + "".join(r + (",\n " if n % 3 else ", ") for n, r in enumerate(records[:-1])) + records[-1] + "]"
+    assert _read(tmp_path, text) == json.loads(text)

@@ -16,7 +16,9 @@ import pytest
 from PIL import Image
 
 from museumvqa.models.blip import BlipAnswerer, load_blip
-from museumvqa.training.blip_trainer import QAExample, TrainConfig, train_blip
+from museumvqa.training.config import TinyModel, TrainConfig
+from museumvqa.training.examples import QAExample
+from museumvqa.training.run import train_examples
 
 COLOURS = {"red", "green", "blue", "black", "gray", "brown", "yellow", "teal"}
 
@@ -26,7 +28,7 @@ def easy_vqa(split: str, n_images: int, seed: int) -> tuple[list[QAExample], dic
     questions = json.loads((root / "questions.json").read_text())
     ids = sorted({image_id for _, _, image_id in questions})
     chosen = set(random.Random(seed).sample(ids, n_images))
-    examples = [QAExample(str(i), q, a) for q, a, i in questions if i in chosen]
+    examples = [QAExample(str(i), q, (a,)) for q, a, i in questions if i in chosen]
     images = {str(i): Image.open(root / "images" / f"{i}.png").convert("RGB") for i in sorted(chosen)}
     return examples, images
 
@@ -40,8 +42,8 @@ def test_tiny_blip_beats_majority_and_question_only_baselines(tmp_path):
     train, train_images = easy_vqa("train", 200, seed=0)  # 1,961 questions
     test, test_images = easy_vqa("test", 100, seed=1)  # 940 questions
     # about 100 s on 2 cores; colours are learnt from about epoch 15 on, shapes barely by epoch 30
-    config = TrainConfig(epochs=30, batch_size=32, learning_rate=1e-3, image_size=32, hidden=64, layers=2, heads=4)
-    train_blip(train, train_images, config, tmp_path / "model", progress=False)
+    config = TrainConfig(epochs=30, batch_size=32, learning_rate=1e-3, tiny=TinyModel(32, 64, 2, 4))
+    train_examples(config, train, train_images, tmp_path / "model", progress=False)
 
     answerer = BlipAnswerer(*load_blip(tmp_path / "model"), batch_size=64)
     predictions = answerer.answer([test_images[e.image_key] for e in test], [e.question for e in test])

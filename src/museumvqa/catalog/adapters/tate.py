@@ -14,7 +14,7 @@ from typing import Any
 
 from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
 from museumvqa.catalog.adapters.met_api import parse_year
-from museumvqa.catalog.adapters.textio import head_text, iter_json
+from museumvqa.catalog.adapters.textio import head_text, iter_json, loads
 from museumvqa.catalog.schema import Exhibit, ImageRef, Person, clean_text, make_exhibit_id
 from museumvqa.errors import UserError
 
@@ -56,7 +56,7 @@ def load_artists(source: Path | None) -> dict[str, dict[str, Any]]:
     if source.is_dir():
         for path in sorted(source.rglob("*.json")):
             try:
-                record = json.loads(path.read_text(encoding="utf-8-sig"))
+                record = loads(path.read_text(encoding="utf-8-sig"))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError):
                 continue  # an unreadable artist only loses its details, never an artwork
             if isinstance(record, dict) and record.get("id") is not None:
@@ -101,7 +101,7 @@ class TateAdapter(Adapter):
         for position, file in enumerate(files):
             rel = str(file.relative_to(folder))
             try:
-                data = json.loads(file.read_text(encoding="utf-8-sig"))
+                data = loads(file.read_text(encoding="utf-8-sig"))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
                 yield RawRecord(str(file), position, None, rel, f"cannot read artwork file ({e})")
                 continue

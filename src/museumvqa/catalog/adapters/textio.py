@@ -9,10 +9,19 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from museumvqa.errors import UserError
 
 _CHUNK = 1 << 16
 _DECODER = json.JSONDecoder()
+# How far ahead the list fast path may buffer to find the end of one record before leaving it to the stdlib.
+_LOOKAHEAD = 1 << 20
+# Failed cuts after which a list is left to the stdlib (a layout the boundary does not fit: no quadratic rescans).
+_MAX_MISSES = 8
+# The opening of an object up to its first key's colon: `{"objectID":` starts every Met API record.
+_OBJECT_START = re.compile(r'\{[ \t\r\n]*"[^"\\]*"[ \t\r\n]*:')
+_SEPARATOR = re.compile(r"[ \t\r\n]*,[ \t\r\n]*")
 # {"objects": [ or the Met API's {"total": N, "objects": [ : streamed like a plain list.
 _WRAPPER = re.compile(r'\s*\{\s*(?:"total"\s*:\s*\d+\s*,\s*)?"objects"\s*:\s*\[')
 
@@ -86,7 +95,7 @@ def _iter_json_stream(path: Path, f: IO[str]) -> Iterator[tuple[int, Any, str | 
         return
     rest = buf + f.read()
     try:
-        data = json.loads(rest)
+        data = loads(rest)
     except json.JSONDecodeError as e:
         raise UserError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
     if isinstance(data, dict) and isinstance(data.get("objects"), list):
@@ -113,17 +122,38 @@ def _iter_lines(path: Path, f: IO[str], buf: str) -> Iterator[tuple[int, Any, st
         yield _parse_line(pending, position)
 
 
+def loads(text: str) -> Any:
+    """json.loads, by orjson (3x faster) where it accepts the text, else by the stdlib.
+
+    The stdlib decides everything orjson refuses (NaN, integers past 64 bits, lone surrogate
+    escapes, broken text), so results and error messages are the stdlib's for every input.
+    """
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def _parse_line(line: str, position: int) -> tuple[int, Any, str | None]:
     try:
-        return position, json.loads(line), None
+        return position, loads(line), None
     except json.JSONDecodeError as e:
         return position, None, f"not valid JSON ({e.msg} at column {e.colno})"
 
 
 def _iter_array(path: Path, f: IO[str], buf: str, pos: int) -> Generator[tuple[int, Any, str | None], None, str]:
-    """Stream the elements of a list opened before `pos`; returns the text read after its closing ]."""
+    """Stream the elements of a list opened before `pos`; returns the text read after its closing ].
+
+    Fast path: the text between two records (`}, {"objectID":`) is learnt from the first two, the
+    next record is cut at the next such boundary and parsed by orjson. A cut that orjson accepts is
+    exactly that record (a JSON value ends where its own brackets close, whatever follows); any
+    other case (a string holding the boundary, other key order, NaN, the last record) goes to the
+    stdlib's raw_decode, which also learns the boundary again (until the cut has failed _MAX_MISSES times).
+    """
     position = 0
     eof = False
+    boundary = prefix = None  # e.g. '}, {"objectID":' and '{"objectID":'
+    misses = 0
     while True:
         while True:  # skip separators, refilling as needed
             while pos < len(buf) and buf[pos] in " \t\r\n,":
@@ -136,20 +166,44 @@ def _iter_array(path: Path, f: IO[str], buf: str, pos: int) -> Generator[tuple[i
             raise UserError(f"{path}: not valid JSON (truncated: the list is never closed)")
         if buf[pos] == "]":
             return buf[pos + 1 :]
-        try:
-            item, end = _DECODER.raw_decode(buf, pos)
-        except json.JSONDecodeError as e:
-            chunk = "" if eof else f.read(_CHUNK)
-            if not chunk:
-                raise UserError(f"{path}: not valid JSON (record {position}: {e.msg})") from None
-            buf, pos = buf[pos:] + chunk, 0
-            continue
-        if end == len(buf) and not eof:  # a number may continue in the next chunk
-            chunk = f.read(_CHUNK)
-            if chunk:
+        item = end = None
+        if boundary is not None and buf.startswith(prefix, pos):
+            cut = buf.find(boundary, pos)
+            if cut < 0 and not eof and len(buf) - pos < _LOOKAHEAD:
+                chunk = f.read(_CHUNK)
+                buf, pos, eof = buf[pos:] + chunk, 0, not chunk
+                continue
+            if cut >= 0:
+                try:
+                    item, end = orjson.loads(buf[pos : cut + 1]), cut + 1
+                except orjson.JSONDecodeError:
+                    pass
+            if end is None:
+                boundary = None
+                misses += 1
+        if end is None:
+            try:
+                item, end = _DECODER.raw_decode(buf, pos)
+            except json.JSONDecodeError as e:
+                chunk = "" if eof else f.read(_CHUNK)
+                if not chunk:
+                    raise UserError(f"{path}: not valid JSON (record {position}: {e.msg})") from None
                 buf, pos = buf[pos:] + chunk, 0
                 continue
-            eof = True
+            if end == len(buf) and not eof:  # a number may continue in the next chunk
+                chunk = f.read(_CHUNK)
+                if chunk:
+                    buf, pos = buf[pos:] + chunk, 0
+                    continue
+                eof = True
+            if (
+                misses < _MAX_MISSES
+                and buf[end - 1] == "}"
+                and (gap := _SEPARATOR.match(buf, end))
+                and (key := _OBJECT_START.match(buf, gap.end()))
+            ):
+                prefix = key.group()
+                boundary = "}" + gap.group() + prefix
         yield position, item, None
         position += 1
         pos = end

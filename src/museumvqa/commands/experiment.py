@@ -1,0 +1,77 @@
+"""CLI commands `museumvqa experiment sampling|scaling`: the paper's training experiments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from museumvqa.commands.common import ConfigFile, Overrides, Quiet
+from museumvqa.errors import UserError
+
+TrainTable = Annotated[Path, typer.Option("--train", help="Training QA table (train.parquet from `benchmarks`).")]
+ValTable = Annotated[Path, typer.Option("--val", help="Validation QA table the runs are scored on.")]
+Shards = Annotated[Path, typer.Option("--shards", help="Shards folder holding the images.")]
+Out = Annotated[Path, typer.Option(help="Experiment folder: one run folder each, JSON and PNG plot.")]
+Metric = Annotated[str, typer.Option(help="Validation score to compare (exact_match, partial_recall, bleu1, ...).")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add this area's commands to the main app."""
+    group = typer.Typer(help="Training experiments: sampling strategies, data scaling.", no_args_is_help=True)
+    app.add_typer(group, name="experiment")
+
+    @group.command()
+    def sampling(
+        train_table: TrainTable,
+        val_table: ValTable,
+        shards_dir: Shards,
+        out: Out,
+        steps: Annotated[int, typer.Option(help="Optimizer steps for each strategy (the same budget).")],
+        metric: Metric = "exact_match",
+        config: ConfigFile = None,
+        overrides: Overrides = None,
+        quiet: Quiet = False,
+    ) -> None:
+        """One random question per image per epoch vs all questions, same steps and seeds: scores over steps."""
+        from museumvqa.config import load_config
+        from museumvqa.training.config import TrainConfig
+        from museumvqa.training.experiments import sampling_experiment
+
+        settings = load_config(TrainConfig, config, overrides or [])
+        report = sampling_experiment(
+            settings, train_table, shards_dir, val_table, out, steps=steps, metric=metric, progress=not quiet
+        )
+        for strategy, run in report["runs"].items():
+            typer.echo(f"{strategy}: {metric} {run['score']:.2f} after {run['steps']} steps ({run['seconds']:.0f} s)")
+        typer.echo(f"-> {out / 'sampling.json'}, {out / 'sampling.png'}")
+
+    @group.command()
+    def scaling(
+        train_table: TrainTable,
+        val_table: ValTable,
+        shards_dir: Shards,
+        out: Out,
+        sizes: Annotated[str, typer.Option(help="Nested training set sizes in questions, e.g. 100,300,1000.")],
+        metric: Metric = "exact_match",
+        config: ConfigFile = None,
+        overrides: Overrides = None,
+        quiet: Quiet = False,
+    ) -> None:
+        """The same model trained on nested subsets of growing size: final validation score vs size."""
+        from museumvqa.config import load_config
+        from museumvqa.training.config import TrainConfig
+        from museumvqa.training.experiments import scaling_experiment
+
+        try:
+            counts = [int(part) for part in sizes.split(",")]
+        except ValueError:
+            raise UserError(f"--sizes: expected comma-separated numbers like 100,300,1000, got {sizes!r}") from None
+        settings = load_config(TrainConfig, config, overrides or [])
+        report = scaling_experiment(
+            settings, train_table, shards_dir, val_table, out, sizes=counts, metric=metric, progress=not quiet
+        )
+        for run in report["runs"]:
+            typer.echo(f"{run['size']} questions: {metric} {run['score']:.2f} ({run['steps']} steps)")
+        typer.echo(f"-> {out / 'scaling.json'}, {out / 'scaling.png'}")

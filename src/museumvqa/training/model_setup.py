@@ -1,0 +1,77 @@
+"""The model a run starts from: built or loaded by family, then frozen in parts or wrapped in LoRA."""
+
+from __future__ import annotations
+
+import torch
+from transformers import PreTrainedModel, ProcessorMixin
+
+from museumvqa.errors import UserError
+from museumvqa.models.blip import load_blip, new_tiny_blip
+from museumvqa.models.llava import load_llava, new_tiny_llava
+from museumvqa.models.registry import model_family
+from museumvqa.training.compile import compile_repeated_blocks
+from museumvqa.training.config import TrainConfig
+from museumvqa.training.lora import apply_lora
+
+# Parameter-name prefixes of each freezable part, per family.
+PARTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "blip": {"vision": ("vision_model.",), "language": ("text_encoder.", "text_decoder.")},
+    "llava": {
+        "vision": ("model.vision_tower.",),
+        "projector": ("model.multi_modal_projector.",),
+        "language": ("model.language_model.", "lm_head."),
+    },
+}
+
+
+def build_model(config: TrainConfig) -> tuple[torch.nn.Module, ProcessorMixin]:
+    """The starting model and its processor, with the config's freezing, LoRA, checkpointing and compiling applied.
+
+    A LoRA run in bf16 keeps its frozen base in bf16 (half the memory and no per-step weight casts) and
+    what it trains in fp32, as AdamW needs; every other run keeps the weights' own precision under autocast.
+    """
+    model, processor = _initial(config)
+    bf16_base = config.lora.enabled and config.precision == "bf16"
+    if bf16_base:
+        model = model.to(torch.bfloat16)
+    if config.gradient_checkpointing:
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+    freeze(model, config.family, config.freeze)
+    if config.lora.enabled:
+        if config.gradient_checkpointing:
+            model.enable_input_require_grads()  # checkpointed blocks need a grad-carrying input under LoRA
+        model = apply_lora(model, config.lora, config.family)
+    if bf16_base:
+        for parameter in model.parameters():
+            if parameter.requires_grad:
+                parameter.data = parameter.data.float()
+    if config.compile:
+        compile_repeated_blocks(model)
+    return model, processor
+
+
+def freeze(model: torch.nn.Module, family: str, parts: list[str]) -> None:
+    """Stop the named parts from learning; each part must exist in this model."""
+    for part in parts:
+        prefixes = PARTS[family][part]
+        matched = [p for name, p in model.named_parameters() if name.startswith(prefixes)]
+        if not matched:
+            raise UserError(f"freeze: the {family} model has no {part} parameters (prefixes {', '.join(prefixes)})")
+        for parameter in matched:
+            parameter.requires_grad_(False)
+
+
+def unwrap_lora(model: torch.nn.Module) -> PreTrainedModel:
+    """The transformers model inside a peft wrapper (or the model itself)."""
+    return model.get_base_model() if hasattr(model, "get_base_model") else model
+
+
+def _initial(config: TrainConfig) -> tuple[PreTrainedModel, ProcessorMixin]:
+    if config.base_model is not None:
+        family = model_family(config.base_model)
+        if family != config.family:
+            raise UserError(f"base_model {config.base_model} is a {family} model, but family is {config.family}")
+        return (load_blip if family == "blip" else load_llava)(config.base_model)
+    tiny = config.tiny
+    builder = new_tiny_blip if config.family == "blip" else new_tiny_llava
+    return builder(tiny.image_size, config.seed, tiny.hidden, tiny.layers, tiny.heads)
