@@ -51,8 +51,8 @@ from transformers import (
 )
 
 from museumvqa.io import atomic_path, write_json
-from museumvqa.training.loop import LoopSettings, fit
 from museumvqa.training.compile import compile_repeated_blocks
+from museumvqa.training.loop import LoopSettings, fit
 from museumvqa.training.lora import LoraSettings, apply_lora
 
 LOOPS = ("ours", "trainer", "compiled")  # compiled: ours with regional torch.compile

@@ -130,9 +130,10 @@ def test_shipped_configs_load():
     assert load_config(TrainConfig, configs / "train_tiny.yaml") == TrainConfig(max_question_tokens=32)
     assert load_config(TrainConfig, configs / "train_llava_tiny.yaml").family == "llava"
     real = load_config(TrainConfig, configs / "train_llava_7b_lora.yaml")
-    assert (real.base_model, real.lora.enabled, real.precision, real.gradient_checkpointing) == (
+    assert (real.base_model, real.lora.enabled, real.lora.r, real.precision, real.compile) == (
         "llava-hf/llava-1.5-7b-hf",
         True,
+        128,
         "bf16",
         True,
     )

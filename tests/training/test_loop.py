@@ -13,7 +13,7 @@ from museumvqa.errors import UserError
 from museumvqa.models.blip import new_tiny_blip
 from museumvqa.training.batches import BlipBatches
 from museumvqa.training.examples import QAExample
-from museumvqa.training.loop import LoopSettings, fit, steps_for
+from museumvqa.training.loop import LoopSettings, fit, make_accelerator, steps_for
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +109,9 @@ def test_fp16_without_gpu_is_a_user_error(painting_batches):
     model, collate = painting_batches()
     with pytest.raises(UserError, match="fp16 needs a CUDA GPU"):
         fit(model, [collate([0])], LoopSettings(total_steps=1, precision="fp16"))
+
+
+def test_a_second_run_in_the_same_process_may_use_another_precision():
+    assert make_accelerator("no").mixed_precision == "no"
+    assert make_accelerator("bf16").mixed_precision == "bf16"
+    assert make_accelerator("no").mixed_precision == "no"

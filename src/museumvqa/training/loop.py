@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import torch
 from accelerate import Accelerator
+from accelerate.state import AcceleratorState
 from transformers import get_cosine_schedule_with_warmup
 
 from museumvqa.errors import UserError
@@ -89,15 +90,19 @@ class FitResult:
 
 
 def make_accelerator(precision: Precision = "no") -> Accelerator:
-    """One accelerator per process; its precision is fixed for the life of the process."""
+    """The accelerator of one run in this process.
+
+    accelerate keeps one process-wide state whose precision is fixed by the first Accelerator; a later
+    run with another precision (a notebook training twice, say) resets that state, keeping the process
+    group, rather than failing.
+    """
     if precision == "fp16" and not torch.cuda.is_available():
         raise UserError("precision fp16 needs a CUDA GPU; use bf16 or no on the CPU")
-    try:  # cpu=True where there is no GPU: torchrun's processes then form a gloo group (accelerate's MULTI_CPU)
-        return Accelerator(mixed_precision=precision, cpu=not torch.cuda.is_available())
-    except ValueError:
-        raise UserError(
-            f"precision {precision!r}: this process already trains with another precision (start a new process)"
-        ) from None
+    state = AcceleratorState._shared_state
+    if state and state.get("_mixed_precision", precision) != precision:
+        AcceleratorState._reset_state(reset_partial_state=False)
+    # cpu=True where there is no GPU: torchrun's processes then form a gloo group (accelerate's MULTI_CPU)
+    return Accelerator(mixed_precision=precision, cpu=not torch.cuda.is_available())
 
 
 def fit(
