@@ -23,11 +23,10 @@ from transformers import (
 )
 
 from museumvqa.errors import UserError
+from museumvqa.models.registry import model_source
 
 DECODER_START = "[DEC]"
 DECODER_START_ID = 30522  # BLIP's text_config.bos_token_id: the first id after BERT's 30522 tokens
-SAFETENSORS_FILES = ("model.safetensors", "model.safetensors.index.json")
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _SPACING = [
     (re.compile(r"(?<=\w) ([-\u2013/]) (?=\w)"), r"\1"),  # joined words and ranges: water-moon, 1694–95
     (re.compile(r"([(\[]) "), r"\1"),
@@ -87,17 +86,7 @@ def new_tiny_blip(
 
 def load_blip(model: str | Path) -> tuple[BlipForQuestionAnswering, BlipProcessor]:
     """A saved model folder or a hub id; safetensors only, never remote code."""
-    path = Path(model).expanduser()
-    if path.is_dir():
-        if not any((path / name).is_file() for name in SAFETENSORS_FILES):
-            raise UserError(f"{model}: no model.safetensors (only safetensors checkpoints are loaded)")
-        source = str(path)
-    elif path.exists():
-        raise UserError(f"{model}: not a model directory")
-    elif _HUB_ID.match(str(model)):
-        source = str(model)
-    else:
-        raise UserError(f"{model}: no such model directory (and not a hub id like 'owner/name')")
+    source = model_source(model)
     try:
         blip = BlipForQuestionAnswering.from_pretrained(source, use_safetensors=True, trust_remote_code=False)
         processor = BlipProcessor.from_pretrained(source, trust_remote_code=False)

@@ -29,11 +29,10 @@ from transformers import (
 
 from museumvqa.errors import UserError
 from museumvqa.models.blip import detokenize
-from museumvqa.models.registry import HUB_ID
+from museumvqa.models.registry import model_source
 
 IMAGE_TOKEN = "<image>"
 BOS, EOS, PAD, UNK = "[CLS]", "</s>", "[PAD]", "[UNK]"
-SAFETENSORS_FILES = ("model.safetensors", "model.safetensors.index.json")
 
 # LLaVA-1.5's conversation format: "USER: <image>\n{question} ASSISTANT: {answer}</s>". A catalogue record
 # given as context is one more text part of the user turn, before the question.
@@ -178,17 +177,7 @@ def new_tiny_llava(
 
 def load_llava(model: str | Path) -> tuple[LlavaForConditionalGeneration, LlavaProcessor]:
     """A saved model folder or a hub id; safetensors only, never remote code."""
-    path = Path(model).expanduser()
-    if path.is_dir():
-        if not any((path / name).is_file() for name in SAFETENSORS_FILES):
-            raise UserError(f"{model}: no model.safetensors (only safetensors checkpoints are loaded)")
-        source = str(path)
-    elif path.exists():
-        raise UserError(f"{model}: not a model directory")
-    elif HUB_ID.match(str(model)):
-        source = str(model)
-    else:
-        raise UserError(f"{model}: no such model directory (and not a hub id like 'owner/name')")
+    source = model_source(model)
     try:
         llava = LlavaForConditionalGeneration.from_pretrained(source, use_safetensors=True, trust_remote_code=False)
         processor = LlavaProcessor.from_pretrained(source, trust_remote_code=False)

@@ -16,6 +16,21 @@ if TYPE_CHECKING:  # the adapters import torch and transformers: only when a mod
 Family = Literal["blip", "llava"]
 FAMILIES: dict[str, Family] = {"blip": "blip", "llava": "llava"}
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+SAFETENSORS_FILES = ("model.safetensors", "model.safetensors.index.json")
+
+
+def model_source(model: str | Path) -> str:
+    """What `from_pretrained` gets: a folder holding safetensors weights, or a hub id; anything else is refused."""
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if not any((path / name).is_file() for name in SAFETENSORS_FILES):
+            raise UserError(f"{model}: no model.safetensors (only safetensors checkpoints are loaded)")
+        return str(path)
+    if path.exists():
+        raise UserError(f"{model}: not a model directory")
+    if HUB_ID.match(str(model)):
+        return str(model)
+    raise UserError(f"{model}: no such model directory (and not a hub id like 'owner/name')")
 
 
 def model_family(path: str | Path) -> Family:
