@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import pickle
 import shutil
 import tarfile
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from PIL import Image
 
 from museumvqa.errors import UserError
-from museumvqa.images.reader import iter_samples, load_images
+from museumvqa.images.reader import ShardImages, iter_samples, load_images
 
 
 def _index(shards: Path) -> list[dict]:
@@ -65,3 +66,23 @@ def test_unknown_keys_and_missing_index(tmp_path: Path, met_shards) -> None:
         load_images(shards, ["nope-1", "nope-2", _index(shards)[0]["key"]])
     with pytest.raises(UserError, match="no shard index"):
         list(iter_samples(tmp_path))
+
+
+def test_shard_images_read_each_image_on_demand_without_holding_them(tmp_path: Path, met_shards) -> None:
+    shards, _ = met_shards
+    index = _index(shards)
+    wanted = [index[i]["key"] for i in (0, 7, 19)]
+    images = ShardImages(shards, wanted)
+    assert sorted(images) == sorted(wanted) and len(images) == 3
+    held = pickle.dumps(images)  # what a DataLoader worker receives: paths and offsets, no pixels
+    assert len(held) < 2_000
+    eager = load_images(shards, wanted)
+    for key in wanted:
+        assert pickle.loads(held)[key].tobytes() == eager[key].tobytes()
+    with pytest.raises(UserError, match="1 keys not in the index: nope"):
+        ShardImages(shards, ["nope", wanted[0]])
+    broken = tmp_path / "copy"
+    shutil.copytree(shards, broken)
+    (broken / index[0]["shard"]).write_bytes(b"not a tar")
+    with pytest.raises(UserError, match="unreadable shard"):
+        ShardImages(broken, [wanted[0]])

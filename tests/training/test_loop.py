@@ -115,3 +115,14 @@ def test_a_second_run_in_the_same_process_may_use_another_precision():
     assert make_accelerator("no").mixed_precision == "no"
     assert make_accelerator("bf16").mixed_precision == "bf16"
     assert make_accelerator("no").mixed_precision == "no"
+
+
+def test_blip_batches_are_the_same_with_or_without_room_to_cache_pixels(painting_batches, monkeypatch):
+    _, cached = painting_batches()
+    first = cached(list(range(8)))
+    assert len(cached._pixels) == 4  # the four paintings, processed once
+    monkeypatch.setattr("museumvqa.training.batches.PIXEL_CACHE_BYTES", 0)
+    _, uncached = painting_batches()
+    again = uncached(list(range(8)))
+    assert not uncached._pixels
+    torch.testing.assert_close(again["pixel_values"], first["pixel_values"], rtol=0, atol=0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import tarfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,54 @@ def load_images(shards_dir: str | Path, keys: Iterable[str]) -> dict[str, Image.
         lost = sorted(wanted - images.keys())
         raise UserError(f"{shards_dir}: index lists {lost[0]!r} but its shard does not hold it")
     return images
+
+
+class ShardImages(Mapping[str, Image.Image]):
+    """The images of `keys`, read from their shards when asked for rather than held in memory.
+
+    Opening each shard once records where every wanted key's JPEG lies in it (tar member offsets), so a
+    training run over millions of images holds a few numbers per image; a lookup is one seek, one read and
+    one decode. It pickles as paths and offsets, so DataLoader workers can read in parallel.
+    """
+
+    def __init__(self, shards_dir: str | Path, keys: Iterable[str]) -> None:
+        shards_dir = Path(shards_dir)
+        wanted = set(keys)
+        index = _index(shards_dir, wanted)
+        missing = sorted(wanted - set(index.column("key").to_pylist()))
+        if missing:
+            shown = ", ".join(missing[:3]) + (" ..." if len(missing) > 3 else "")
+            raise UserError(f"{shards_dir / INDEX_NAME}: {len(missing)} keys not in the index: {shown}")
+        self._where: dict[str, tuple[str, int, int]] = {}
+        for shard in pc.unique(index.column("shard")).to_pylist():
+            path = shards_dir / shard
+            try:
+                with tarfile.open(path, mode="r:") as tar:  # headers only: member data is skipped by seeking
+                    for member in tar:
+                        name, _, ext = member.name.partition(".")
+                        if ext == "jpg" and name in wanted and member.isfile():
+                            self._where[name] = (str(path), member.offset_data, member.size)
+            except (tarfile.TarError, OSError) as e:
+                raise UserError(f"{path}: unreadable shard ({e})") from None
+        lost = sorted(wanted - self._where.keys())
+        if lost:
+            raise UserError(f"{shards_dir}: index lists {lost[0]!r} but its shard does not hold it")
+
+    def __getitem__(self, key: str) -> Image.Image:
+        path, offset, size = self._where[key]
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            data = handle.read(size)
+        try:
+            return load_image(data)
+        except ImageError as e:
+            raise UserError(f"{path}: sample {key!r}: {e.reason}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
 
 
 def _index(shards_dir: Path, keys: set[str] | None) -> pa.Table:

@@ -12,7 +12,7 @@ carries labels.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import torch
 from PIL import Image
@@ -23,6 +23,8 @@ from museumvqa.models.llava import llava_messages
 from museumvqa.training.examples import QAExample
 
 IGNORE = -100  # label value the loss skips
+# Processed BLIP images kept between epochs, per process: all of a small dataset, a bounded share of a large one.
+PIXEL_CACHE_BYTES = 1 << 30
 
 Batch = dict[str, torch.Tensor]
 
@@ -102,14 +104,18 @@ def rank_share(plan: list[list[int]], rank: int, world_size: int) -> list[list[i
 
 
 class BlipBatches:
-    """Questions ([CLS] q [SEP]) and answers ([DEC] a [SEP]) tokenized once, images processed once."""
+    """Questions ([CLS] q [SEP]) and answers ([DEC] a [SEP]) tokenized once; images processed when first needed.
+
+    Processed images are kept only up to PIXEL_CACHE_BYTES (at 384 px one is 1.7 MB, and a run may have
+    millions); the rest are read and processed per batch, by the DataLoader's workers with `num_workers`.
+    """
 
     def __init__(
         self,
         model: BlipForQuestionAnswering,
         processor: BlipProcessor,
         examples: Sequence[QAExample],
-        images: dict[str, Image.Image],
+        images: Mapping[str, Image.Image],
         max_question_tokens: int,
         max_answer_tokens: int,
     ) -> None:
@@ -124,10 +130,20 @@ class BlipBatches:
         answers = tokenizer([e.answer for e in examples], truncation=True, max_length=min(max_answer_tokens, positions))
         bos = model.config.text_config.bos_token_id
         self.answers = [[bos, *ids[1:]] for ids in answers["input_ids"]]
-        keys = sorted({e.image_key for e in examples})
-        self.pixels = {
-            k: processor.image_processor(images[k].convert("RGB"), return_tensors="pt")["pixel_values"][0] for k in keys
-        }
+        self.images = images
+        self._pixels: dict[str, torch.Tensor] = {}
+        self._pixel_bytes = 0
+
+    def pixels(self, key: str) -> torch.Tensor:
+        """One image processed for the model; kept for later epochs while the cache has room."""
+        cached = self._pixels.get(key)
+        if cached is None:
+            cached = self.processor.image_processor(self.images[key].convert("RGB"), return_tensors="pt")
+            cached = cached["pixel_values"][0]
+            if self._pixel_bytes + cached.nbytes <= PIXEL_CACHE_BYTES:
+                self._pixels[key] = cached
+                self._pixel_bytes += cached.nbytes
+        return cached
 
     @property
     def lengths(self) -> list[int]:
@@ -147,7 +163,7 @@ class BlipBatches:
         decoder_mask = (torch.arange(width)[None, :] < lengths[:, None]).long()
         return {
             "input_ids": torch.tensor([self.questions[i] for i in batch]),
-            "pixel_values": torch.stack([self.pixels[self.examples[i].image_key] for i in batch]),
+            "pixel_values": torch.stack([self.pixels(self.examples[i].image_key) for i in batch]),
             "decoder_input_ids": decoder_ids,
             "decoder_attention_mask": decoder_mask,
             "labels": decoder_ids.masked_fill(decoder_mask == 0, IGNORE),
@@ -160,7 +176,7 @@ class LlavaBatches:
     lengths = None  # LLaVA masks padding properly: batches need not share a length
 
     def __init__(
-        self, processor: LlavaProcessor, examples: Sequence[QAExample], images: dict[str, Image.Image]
+        self, processor: LlavaProcessor, examples: Sequence[QAExample], images: Mapping[str, Image.Image]
     ) -> None:
         self.processor = processor
         self.examples = examples

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pyarrow as pa
 from PIL import Image
 
 from museumvqa.errors import UserError
-from museumvqa.images.reader import load_images
+from museumvqa.images.reader import ShardImages
 from museumvqa.io import read_parquet_dir
 
 QA_COLUMNS = ("question_id", "question", "answers", "image_key")  # those of the QA table that training reads
@@ -50,13 +51,13 @@ def read_examples(table_path: str | Path) -> list[QAExample]:
 
 def read_split(
     table_path: str | Path, shards_dir: str | Path, limit: int | None = None
-) -> tuple[list[QAExample], dict[str, Image.Image]]:
+) -> tuple[list[QAExample], Mapping[str, Image.Image]]:
     """The examples of a QA table (the first `limit`) and their images from the shards."""
     examples = read_examples(table_path)[:limit]
-    return examples, load_images(shards_dir, {e.image_key for e in examples})
+    return examples, ShardImages(shards_dir, {e.image_key for e in examples})
 
 
-def check_images(examples: list[QAExample], images: dict[str, Image.Image]) -> None:
+def check_images(examples: list[QAExample], images: Mapping[str, Image.Image]) -> None:
     if not examples:
         raise UserError("no training examples")
     missing = sorted({e.image_key for e in examples} - images.keys())

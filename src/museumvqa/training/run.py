@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,10 +82,10 @@ def train(
 def train_examples(
     config: TrainConfig,
     examples: list[QAExample],
-    images: dict[str, Image.Image],
+    images: Mapping[str, Image.Image],
     out_dir: str | Path,
     *,
-    validation: tuple[list[QAExample], dict[str, Image.Image]] | None = None,
+    validation: tuple[list[QAExample], Mapping[str, Image.Image]] | None = None,
     progress: bool = True,
 ) -> TrainResult:
     """`train` on examples already in memory (e.g. a data set that is not a run's QA table)."""
@@ -266,7 +266,7 @@ def _save(
     config: TrainConfig,
     result: TrainResult,
     examples: list[QAExample],
-    images: dict[str, Image.Image],
+    images: Mapping[str, Image.Image],
     checked: PreflightReport,
 ) -> None:
     """Model (LoRA merged in), processor, summary (and the adapter) into a folder that replaces `out_dir`."""

@@ -8,7 +8,7 @@ or a run evaluated at other steps (or resumed) would train differently.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 from PIL import Image
@@ -25,7 +25,7 @@ def validate(
     processor: ProcessorMixin,
     family: str,
     examples: Sequence[QAExample],
-    images: dict[str, Image.Image],
+    images: Mapping[str, Image.Image],
     batch_size: int,
 ) -> dict[str, float]:
     """Every metric of the harness (percentages) over `examples`; the model is back in train mode after."""
