@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from museumvqa.errors import UserError
 
@@ -60,14 +60,29 @@ def model_family(path: str | Path) -> Family:
     return FAMILIES[model_type]
 
 
+def load_model(model: str | Path) -> tuple[Family, Any, Any]:
+    """(family, model, processor) of a saved folder or hub id, by its config's `model_type`.
+
+    Safetensors only, never remote code (each family's loader checks).
+    """
+    family = model_family(model)
+    if family == "llava":
+        from museumvqa.models.llava import load_llava
+
+        return family, *load_llava(model)
+    from museumvqa.models.blip import load_blip
+
+    return family, *load_blip(model)
+
+
 def load_answerer(model: str | Path, batch_size: int = 16, device: str | None = None) -> BlipAnswerer | LlavaAnswerer:
     """The greedy answerer of whichever family the model is (safetensors only, never remote code)."""
-    if model_family(model) == "llava":
-        from museumvqa.models.llava import LlavaAnswerer, load_llava
+    family, loaded, processor = load_model(model)
+    loaded = loaded.to(device) if device else loaded
+    if family == "llava":
+        from museumvqa.models.llava import LlavaAnswerer
 
-        llava, processor = load_llava(model)
-        return LlavaAnswerer(llava.to(device) if device else llava, processor, batch_size=batch_size, name=str(model))
-    from museumvqa.models.blip import BlipAnswerer, load_blip
+        return LlavaAnswerer(loaded, processor, batch_size=batch_size, name=str(model))
+    from museumvqa.models.blip import BlipAnswerer
 
-    blip, processor = load_blip(model)
-    return BlipAnswerer(blip.to(device) if device else blip, processor, batch_size=batch_size, name=str(model))
+    return BlipAnswerer(loaded, processor, batch_size=batch_size, name=str(model))

@@ -7,22 +7,14 @@ base model with its adapter did.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from peft import PeftModel
 
 from museumvqa.errors import UserError
-from museumvqa.models.blip import load_blip
-from museumvqa.models.llava import load_llava
-from museumvqa.models.registry import model_family
+from museumvqa.io import atomic_dir
+from museumvqa.models.registry import load_model
 
-LOADERS: dict[str, Callable[[str], tuple[Any, Any]]] = {"blip": load_blip, "llava": load_llava}
 ADAPTER_CONFIG = "adapter_config.json"
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 
@@ -31,12 +23,12 @@ def merge_lora(adapter_dir: str | Path, out_dir: str | Path) -> Path:
     """Base model (from the adapter's config) + adapter -> `out_dir`, model and processor, in one rename."""
     adapter_dir, out_dir = Path(adapter_dir), Path(out_dir)
     base = adapter_base(adapter_dir)
-    model, processor = LOADERS[model_family(base)](base)
+    _, model, processor = load_model(base)
     if (adapter_dir / "tokenizer_config.json").is_file():
         processor = type(processor).from_pretrained(str(adapter_dir), trust_remote_code=False)  # the one trained with
     adapted = PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=False)
     merged = adapted.merge_and_unload()
-    with staged_folder(out_dir) as tmp:
+    with atomic_dir(out_dir) as tmp:
         merged.save_pretrained(tmp)
         processor.save_pretrained(tmp)
     return out_dir
@@ -56,20 +48,3 @@ def adapter_base(adapter_dir: Path) -> str:
     if not base:
         raise UserError(f"{config_file}: no base_model_name_or_path (which model does the adapter adapt?)")
     return str(base)
-
-
-@contextmanager
-def staged_folder(out: Path) -> Iterator[Path]:
-    """A temp folder beside `out` that replaces `out` (if any) when the block succeeds, else vanishes."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    tmp.chmod(0o755)  # mkdtemp's 0700 would make the model private to this user
-    try:
-        yield tmp
-        old = tmp.with_suffix(".old")
-        if out.exists():
-            os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)

@@ -6,9 +6,9 @@ import torch
 from transformers import PreTrainedModel, ProcessorMixin
 
 from museumvqa.errors import UserError
-from museumvqa.models.blip import load_blip, new_tiny_blip
-from museumvqa.models.llava import load_llava, new_tiny_llava
-from museumvqa.models.registry import model_family
+from museumvqa.models.blip import new_tiny_blip
+from museumvqa.models.llava import new_tiny_llava
+from museumvqa.models.registry import load_model, model_family
 from museumvqa.training.compile import compile_repeated_blocks
 from museumvqa.training.config import TrainConfig
 from museumvqa.training.lora import apply_lora
@@ -68,10 +68,11 @@ def unwrap_lora(model: torch.nn.Module) -> PreTrainedModel:
 
 def _initial(config: TrainConfig) -> tuple[PreTrainedModel, ProcessorMixin]:
     if config.base_model is not None:
-        family = model_family(config.base_model)
+        family = model_family(config.base_model)  # from config.json alone: a mismatch fails before weights load
         if family != config.family:
             raise UserError(f"base_model {config.base_model} is a {family} model, but family is {config.family}")
-        return (load_blip if family == "blip" else load_llava)(config.base_model)
+        _, model, processor = load_model(config.base_model)
+        return model, processor
     tiny = config.tiny
     builder = new_tiny_blip if config.family == "blip" else new_tiny_llava
     return builder(tiny.image_size, config.seed, tiny.hidden, tiny.layers, tiny.heads)

@@ -27,7 +27,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from museumvqa.errors import UserError
-from museumvqa.io import write_json
+from museumvqa.io import atomic_dir, write_json
 from museumvqa.training.batches import BlipBatches, EpochPlans, LlavaBatches, PlanDataset, epoch_plan, rank_share
 from museumvqa.training.checkpoint import (
     CHECKPOINTS,
@@ -40,7 +40,6 @@ from museumvqa.training.checkpoint import (
 from museumvqa.training.config import TrainConfig
 from museumvqa.training.examples import QAExample, check_images, read_split
 from museumvqa.training.loop import LoopSettings, StepContext, fit, make_accelerator, steps_for
-from museumvqa.training.merge import staged_folder
 from museumvqa.training.model_setup import build_model, unwrap_lora
 from museumvqa.training.preflight import PreflightReport, preflight
 from museumvqa.training.validation import validate
@@ -276,7 +275,7 @@ def _save(
         return
     module = accelerator.unwrap_model(model)
     out = result.out_dir
-    with staged_folder(out) as tmp:
+    with atomic_dir(out) as tmp:
         if config.lora.enabled:  # the adapter, then the model with it merged in (unsharded processes only)
             module.save_pretrained(tmp / ADAPTER_DIR)
             processor.save_pretrained(tmp / ADAPTER_DIR)
