@@ -6,13 +6,12 @@ into exactly the model the run saved.
 from __future__ import annotations
 
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from easy_vqa_tables import easy_vqa_run
 from safetensors.torch import load_file
+from train_process import kill_at_first_checkpoint, train_command
 
 from museumvqa.config import load_config
 from museumvqa.io import read_parquet_dir
@@ -64,16 +63,8 @@ def test_killed_lora_run_resumes_to_the_uninterrupted_weights(tmp_path):
     assert reference.steps == STEPS and reference.resumed_from is None
 
     out = tmp_path / "killed"
-    command = [sys.executable, "-c", "from museumvqa.cli import main; main()", "train", "--quiet"]
-    command += ["--train", str(run.train), "--shards", str(run.shards), "--out", str(out)]
-    command += [arg for item in overrides for arg in ("--set", item)]
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300
-    while latest_checkpoint(out) is None and first.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    first.kill()  # SIGKILL: no handler, no cleanup
-    _, stderr = first.communicate()
-    assert first.returncode == -9, stderr  # killed, not finished
+    command = train_command(run, out, overrides)
+    kill_at_first_checkpoint(command, out)
     assert not (out / "training_summary.json").exists()
     killed_at = latest_checkpoint(out)
     assert killed_at is not None

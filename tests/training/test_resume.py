@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import time
 
 import pytest
 from easy_vqa_tables import easy_vqa_run
 from safetensors.torch import load_file
+from train_process import kill_at_first_checkpoint, train_command
 
 from museumvqa.config import load_config
 from museumvqa.errors import UserError
@@ -54,16 +53,8 @@ def test_killed_run_resumes_to_the_uninterrupted_weights(tmp_path):
     assert position["plan_seed"] == 0 and position["epoch"] * 100 + position["batch"] > 0
 
     out = tmp_path / "killed"
-    command = [sys.executable, "-c", "from museumvqa.cli import main; main()", "train", "--quiet"]
-    command += ["--train", str(run.train), "--shards", str(run.shards), "--out", str(out)]
-    command += [arg for item in OVERRIDES for arg in ("--set", item)]
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300
-    while latest_checkpoint(out) is None and first.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    first.kill()  # SIGKILL: no handler, no cleanup
-    _, stderr = first.communicate()
-    assert first.returncode == -9, stderr
+    command = train_command(run, out, OVERRIDES)
+    kill_at_first_checkpoint(command, out)
     assert not (out / "model.safetensors").exists()
     killed_at = int(latest_checkpoint(out).name.removeprefix("step-"))
 

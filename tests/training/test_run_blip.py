@@ -8,6 +8,7 @@ from importlib.resources import files
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from easy_vqa_tables import QA_SCHEMA
 from PIL import Image
 
 from museumvqa.catalog.schema import EXHIBIT_SCHEMA, Exhibit, ImageRef, exhibit_to_row
@@ -143,20 +144,8 @@ def test_missing_images_and_empty_input_are_user_errors(met, examples, tmp_path)
 
 def qa_table(rows: list[dict]) -> pa.Table:
     """A QA table as the questions stage writes it; `rows` give question, answers and image_key."""
-    schema = pa.schema(
-        [
-            ("question_id", pa.string()),
-            ("exhibit_id", pa.string()),
-            ("category", pa.string()),
-            ("language", pa.string()),
-            ("question", pa.string()),
-            ("answers", pa.list_(pa.string())),
-            ("visual", pa.bool_()),
-            ("image_key", pa.string()),
-        ]
-    )
     fixed = {"exhibit_id": "met:1", "category": "date", "language": "en", "visual": False}
-    return pa.Table.from_pylist([{"question_id": f"q{i}", **fixed, **row} for i, row in enumerate(rows)], schema)
+    return pa.Table.from_pylist([{"question_id": f"q{i}", **fixed, **row} for i, row in enumerate(rows)], QA_SCHEMA)
 
 
 def test_read_examples_keeps_answers_and_skips_questions_without_image(tmp_path):
