@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from museumvqa.evaluation.answerers import Answerer
-from museumvqa.images.reader import load_images
+from museumvqa.images.reader import ShardImages
 from museumvqa.io import write_jsonl
 
 PREDICTION_FIELDS = ("question_id", "exhibit_id", "task", "category", "language", "question", "answers", "image_key")
@@ -110,9 +110,9 @@ def predict(
         partial.open("a", encoding="utf-8") as sink,
         tqdm(total=len(items), initial=len(items) - len(todo), desc=desc, unit="q", disable=not progress) as bar,
     ):
+        images = ShardImages(shards_dir, {row["image_key"] for row in todo})  # one pass over the shard headers
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
-            images = load_images(shards_dir, {row["image_key"] for row in batch})
             answers = answerer.answer_rows(batch, [images[row["image_key"]] for row in batch])
             for row, answer in zip(batch, answers):
                 item = {"question_id": row["question_id"], "image_key": row["image_key"], "prediction": answer}
