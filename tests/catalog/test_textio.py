@@ -117,3 +117,40 @@ def test_mixed_separators_read_like_json_loads(tmp_path: Path) -> None:
     records = [json.dumps({"objectID": n, "t": "x" * n}) for n in range(40)]
     text = "[" + "".join(r + (",\n " if n % 3 else ", ") for n, r in enumerate(records[:-1])) + records[-1] + "]"
     assert _read(tmp_path, text) == json.loads(text)
+
+
+def _lines_as_text(text: str) -> list[tuple[int, object, str | None]]:
+    """JSON Lines by definition: text lines, blank when `str.strip` empties them, each one json.loads or an error."""
+    rows = []
+    for line in (line for line in text.split("\n") if line.strip()):
+        try:
+            rows.append((len(rows), json.loads(line), None))
+        except json.JSONDecodeError as e:
+            rows.append((len(rows), None, f"not valid JSON ({e.msg} at column {e.colno})"))
+    return rows
+
+
+LINE = st.one_of(
+    RECORD.map(lambda r: json.dumps(r, ensure_ascii=False)),
+    st.sampled_from(["", " ", "\r", "\t\x1c", "\x1f", "\xa0", "\u2028", "\u3000 ", "\x85", '{"a": ', "[1,", "NaN"]),
+    st.sampled_from(ODD).map(lambda odd: f'{{"x": {odd}}}'),
+    st.text(max_size=8),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(LINE, max_size=8), st.booleans(), st.sampled_from(["\n", "\r\n"]))
+def test_json_lines_read_like_their_text(lines: list[str], bom: bool, newline: str) -> None:
+    """The bytes reader finds the same lines, blank lines, records and errors as the text definition."""
+    text = newline.join(['{"first": 1}', *lines])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "x.jsonl"
+        path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+        assert list(iter_json(path)) == _lines_as_text(text)
+
+
+def test_json_line_that_is_not_utf8_names_its_byte(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b'{"a": 1}\n' * 20_000 + b'{"a": "\xff"}\n')
+    with pytest.raises(UserError, match="not UTF-8 at byte 180007"):
+        list(iter_json(path))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -51,7 +50,7 @@ class PeopleIndex:
     def write(self, folder: Path) -> None:
         rows = []
         for key in sorted(self._people):
-            row = asdict(self._people[key])
+            row = self._people[key]._asdict()
             row.pop("role")
             rows.append({**row, "person_key": key, "museum": self._museum[key], "exhibit_count": self._counts[key]})
         write_parquet(pa.Table.from_pylist(rows, schema=PEOPLE_SCHEMA), folder / "part-00000.parquet")
@@ -59,5 +58,5 @@ class PeopleIndex:
 
 def _merge(known: Person, other: Person) -> Person:
     """Fill fields the first record left unknown from a later one (first value wins on conflict)."""
-    missing = {f.name: getattr(other, f.name) for f in fields(Person) if getattr(known, f.name) is None}
-    return replace(known, **{k: v for k, v in missing.items() if v is not None})
+    missing = {name: getattr(other, name) for name in Person._fields if getattr(known, name) is None}
+    return known._replace(**{k: v for k, v in missing.items() if v is not None})

@@ -8,10 +8,8 @@ Unknown values are absent (None / missing key), never the empty string.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field, fields
-from itertools import accumulate
-from operator import attrgetter
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 
@@ -60,17 +58,19 @@ def clean_text(value: Any) -> str | None:
     return text or None
 
 
-@dataclass(frozen=True)
-class Value:
-    """One attribute value with its language tag (BCP-47, None when the source does not say)."""
+class Value(NamedTuple):
+    """One attribute value with its language tag (BCP-47, None when the source does not say).
+
+    The leaf records (Value, ImageRef, Person) are named tuples: Arrow converts tuples to structs
+    in C (`exhibits_to_table`), and ingest makes ~15 of them per record.
+    """
 
     value: str
     lang: str | None = "en"
     role: str | None = None  # e.g. creator role "Artist", "Printer"
 
 
-@dataclass(frozen=True)
-class ImageRef:
+class ImageRef(NamedTuple):
     """A photograph of the exhibit: where it is and which view it shows."""
 
     uri: str
@@ -79,8 +79,7 @@ class ImageRef:
     licence: str | None = None
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     """A linked person record (artist, maker)."""
 
     name: str
@@ -114,17 +113,28 @@ class Exhibit:
         """Add a value to an attribute, skipping empty values and exact duplicates."""
         if attribute not in _ATTRIBUTE_SET:
             raise KeyError(f"unknown attribute {attribute!r}; known: {', '.join(ATTRIBUTES)}")
-        if value is None or (type(value) is str and not value):  # most absent values: skip the call
+        if value is None or value == "":  # most absent values: skip the call
             return
         text = clean_text(value)
         if text is None:
             return
-        item = Value(text, lang, None if role is None else clean_text(role))
+        item = _tuple_new(Value, (text, lang, None if role is None else clean_text(role)))
         values = self.attributes.get(attribute)
         if values is None:
             self.attributes[attribute] = [item]
-        elif text not in [v.value for v in values] or item not in values:  # strings first: Value.__eq__ is slow
+        elif item not in values:
             values.append(item)
+
+    def add_values(self, attribute: str, items: list[Value]) -> None:
+        """Add values whose text and role are already clean (e.g. cleaned while walking a tree), skipping duplicates."""
+        if attribute not in _ATTRIBUTE_SET:
+            raise KeyError(f"unknown attribute {attribute!r}; known: {', '.join(ATTRIBUTES)}")
+        if not items:
+            return
+        values = self.attributes.setdefault(attribute, [])
+        for item in items:
+            if item not in values:
+                values.append(item)
 
     def set_date(self, text: Any, begin: int | None, end: int | None) -> None:
         """The date as written plus its year range; a range without a written date is not kept."""
@@ -142,6 +152,14 @@ class Exhibit:
             if image.role == "primary":
                 return image
         return self.images[0] if self.images else None
+
+
+_tuple_new = tuple.__new__
+
+
+def new_value(fields: tuple[str, str | None, str | None]) -> Value:
+    """A Value from (value, lang, role), skipping the keyword handling of its constructor (ingest's hot path)."""
+    return _tuple_new(Value, fields)
 
 
 def make_exhibit_id(museum: str, accession: str) -> str:
@@ -192,14 +210,6 @@ REJECT_SCHEMA = pa.schema(
 )
 
 
-def _flat(obj: Value | ImageRef | Person) -> dict[str, Any]:
-    """A shallow dict of a frozen leaf dataclass (dataclasses.asdict deep-copies and was 75% of ingest time)."""
-    return {name: getattr(obj, name) for name in _LEAF_FIELDS[type(obj)]}
-
-
-_LEAF_FIELDS = {cls: tuple(f.name for f in fields(cls)) for cls in (Value, ImageRef, Person)}
-
-
 def exhibit_to_row(exhibit: Exhibit) -> dict[str, Any]:
     """A Parquet row for EXHIBIT_SCHEMA; an attribute without values is null (absent)."""
     attributes = exhibit.attributes
@@ -208,13 +218,13 @@ def exhibit_to_row(exhibit: Exhibit) -> dict[str, Any]:
         "museum": exhibit.museum,
         "source_adapter": exhibit.source_adapter,
         "source_path": exhibit.source_path,
-        "images": [_flat(i) for i in exhibit.images],
+        "images": [i._asdict() for i in exhibit.images],
         "attributes": {
-            name: [_flat(v) for v in attributes[name]] if attributes.get(name) else None for name in ATTRIBUTES
+            name: [v._asdict() for v in attributes[name]] if attributes.get(name) else None for name in ATTRIBUTES
         },
         "date_begin": exhibit.date_begin,
         "date_end": exhibit.date_end,
-        "people": [_flat(p) for p in exhibit.people],
+        "people": [p._asdict() for p in exhibit.people],
         "licence": exhibit.licence,
         "rights": exhibit.rights,
         "url": exhibit.url,
@@ -224,41 +234,28 @@ def exhibit_to_row(exhibit: Exhibit) -> dict[str, Any]:
 _SCALARS = tuple(f.name for f in EXHIBIT_SCHEMA if not pa.types.is_nested(f.type))  # one value per exhibit
 
 
-def _struct_list(items: list[Any], lengths: list[int], item_type: pa.StructType, null_if_empty: bool) -> pa.Array:
-    """A list<struct> column from the leaf objects of all rows and each row's number of them."""
-    leaves = [pa.array(list(map(attrgetter(f.name), items)), f.type) for f in item_type]
-    offsets = pa.array(list(accumulate(lengths, initial=0)), pa.int32())
-    mask = pa.array([n == 0 for n in lengths], pa.bool_()) if null_if_empty else None
-    return pa.ListArray.from_arrays(offsets, pa.StructArray.from_arrays(leaves, fields=list(item_type)), mask=mask)
-
-
 def exhibits_to_table(exhibits: list[Exhibit]) -> pa.Table:
     """The EXHIBIT_SCHEMA table of many exhibits, equal to `from_pylist` of their `exhibit_to_row`s.
 
-    Built column by column from the leaf objects (no row dicts): ingest's Parquet writing spent
-    more time building nested rows for `from_pylist` than reading the source.
+    Built column by column (no row dicts): Arrow reads the leaf tuples and the attribute dicts
+    directly, missing attributes becoming nulls. Ingest's Parquet writing used to spend more time
+    building nested rows than reading the source.
     """
-    images: list[ImageRef] = []
-    people: list[Person] = []
-    values: dict[str, list[Value]] = {name: [] for name in ATTRIBUTES}
-    lengths = {name: [0] * len(exhibits) for name in ATTRIBUTES}
-    for row, exhibit in enumerate(exhibits):
-        images += exhibit.images
-        people += exhibit.people
-        for name, found in exhibit.attributes.items():
-            values[name] += found
-            lengths[name][row] = len(found)
-    columns: dict[str, pa.Array] = {
-        name: pa.array(list(map(attrgetter(name), exhibits)), EXHIBIT_SCHEMA.field(name).type) for name in _SCALARS
+    columns = {
+        name: pa.array([getattr(e, name) for e in exhibits], EXHIBIT_SCHEMA.field(name).type) for name in _SCALARS
     }
-    columns["images"] = _struct_list(images, [len(e.images) for e in exhibits], _IMAGE, null_if_empty=False)
-    columns["people"] = _struct_list(people, [len(e.people) for e in exhibits], PERSON_STRUCT, null_if_empty=False)
-    attribute_type = EXHIBIT_SCHEMA.field("attributes").type
-    columns["attributes"] = pa.StructArray.from_arrays(
-        [_struct_list(values[name], lengths[name], _VALUE, null_if_empty=True) for name in ATTRIBUTES],
-        fields=list(attribute_type),
+    columns["images"] = pa.array([e.images for e in exhibits], EXHIBIT_SCHEMA.field("images").type)
+    columns["people"] = pa.array([e.people for e in exhibits], EXHIBIT_SCHEMA.field("people").type)
+    columns["attributes"] = pa.array(
+        [e.attributes if [] not in e.attributes.values() else _non_empty(e.attributes) for e in exhibits],
+        EXHIBIT_SCHEMA.field("attributes").type,
     )
     return pa.Table.from_arrays([columns[name] for name in EXHIBIT_SCHEMA.names], schema=EXHIBIT_SCHEMA)
+
+
+def _non_empty(attributes: dict[str, list[Value]]) -> dict[str, list[Value]]:
+    """Attributes without their empty lists: an attribute without values is null, as in exhibit_to_row."""
+    return {name: values for name, values in attributes.items() if values}
 
 
 def exhibit_from_row(row: dict[str, Any]) -> Exhibit:

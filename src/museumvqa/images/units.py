@@ -16,7 +16,7 @@ import json
 import tarfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -130,7 +130,7 @@ def _items(exhibit_id: str, images: list[dict[str, Any]] | None, roles: tuple[st
 
 
 def _item_text(items: list[_Item]) -> str:
-    return "".join(json.dumps([i.exhibit_id, i.position, asdict(i.ref)]) + "\n" for i in items)
+    return "".join(json.dumps([i.exhibit_id, i.position, i.ref._asdict()]) + "\n" for i in items)
 
 
 def _unit_items(unit: Unit, roles: tuple[str, ...]) -> list[_Item]:

@@ -3,7 +3,6 @@ the full record (`/api/exhibits/{id}`), with links to the record and its image."
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 from urllib.parse import quote
 
@@ -34,7 +33,7 @@ def exhibit_json(exhibit: Exhibit, catalogue: Catalogue, summary: bool) -> dict[
         },
         date_begin=exhibit.date_begin,
         date_end=exhibit.date_end,
-        people=[asdict(p) for p in exhibit.people],
+        people=[p._asdict() for p in exhibit.people],
         licence=exhibit.licence,
         rights=exhibit.rights,
         images=[key for key, owner in zip(catalogue.keys, catalogue.owners) if owner == exhibit.exhibit_id],

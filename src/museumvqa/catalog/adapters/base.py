@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from museumvqa.catalog.schema import Exhibit
 
 
-@dataclass(frozen=True)
-class RawRecord:
+class RawRecord(NamedTuple):
     """One source record as read, before mapping: where it came from and its content.
+
+    A named tuple: ingest makes one per input record, and a tuple costs half a frozen dataclass.
 
     `error` is set when the reader could not even parse this record (a bad JSON line, a broken
     XML record): ingest rejects it with that reason instead of stopping the whole file.

@@ -18,6 +18,8 @@ def parse_year(value: Any) -> int | None:
     """A plain year from Met's begin/end fields ("1853", 1853); None for blanks and non-years."""
     if type(value) is int:  # JSON years are mostly numbers already: same answer as the text route
         return value if -9999 <= value <= 9999 else None
+    if type(value) is str and len(value) <= 4 and value.isascii() and value.isdigit():  # "1853": the same again
+        return int(value) if value else None
     text = clean_text(value)
     if text is None or not _YEAR.match(text):
         return None

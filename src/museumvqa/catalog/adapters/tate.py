@@ -15,7 +15,7 @@ from typing import Any
 from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
 from museumvqa.catalog.adapters.met_api import parse_year
 from museumvqa.catalog.adapters.textio import head_text, iter_json, loads
-from museumvqa.catalog.schema import Exhibit, ImageRef, Person, clean_text, make_exhibit_id
+from museumvqa.catalog.schema import Exhibit, ImageRef, Person, Value, clean_text, make_exhibit_id, new_value
 from museumvqa.errors import UserError
 
 IMAGE_BASE = "http://www.tate.org.uk/art/images/work/"
@@ -137,19 +137,19 @@ class TateAdapter(Adapter):
         for movement in w.get("movements") or []:
             if isinstance(movement, dict):
                 ex.add("period", movement.get("name"))
-        for term, path in _subject_leaves(w.get("subjects")):
-            ex.add("subject", term, role=path)
+        ex.add_values("subject", _subject_leaves(w.get("subjects")))
         for contributor in w.get("contributors") or []:
-            if isinstance(contributor, dict) and clean_text(contributor.get("fc")):
-                ex.add("creator", contributor.get("fc"), role=contributor.get("role"))
-                ex.people.append(self._person(contributor))
+            name = clean_text(contributor.get("fc")) if isinstance(contributor, dict) else None
+            if name:
+                ex.add("creator", name, role=contributor.get("role"))
+                ex.people.append(self._person(contributor, name))
         ex.images.extend(_images(w))
         return ex
 
-    def _person(self, contributor: dict[str, Any]) -> Person:
+    def _person(self, contributor: dict[str, Any], name: str) -> Person:
         artist = self._artists.get(str(contributor.get("id")), {})
         return Person(
-            name=clean_text(contributor.get("fc")) or "",
+            name=name,
             role=clean_text(contributor.get("role")),
             person_id=clean_text(contributor.get("id")),
             birth_year=parse_year(artist.get("birthYear", contributor.get("birthYear"))),
@@ -167,25 +167,31 @@ def _artists_beside(path: Path) -> Path | None:
     return None
 
 
-def _subject_leaves(node: Any, path: tuple[str, ...] = ()) -> list[tuple[str, str | None]]:
-    """Leaf terms of Tate's subject tree with their category path ("people/adults"); the root is skipped."""
-    leaves: list[tuple[str, str | None]] = []
-    _collect_leaves(node, path, leaves)
+def _subject_leaves(root: Any) -> list[Value]:
+    """Leaf terms of Tate's subject tree, each with its category path as role ("people/adults"); the root is skipped.
+
+    Names are cleaned as they are read, so the paths joined from them are clean too.
+    """
+    leaves: list[Value] = []
+    if isinstance(root, dict):
+        _collect_leaves(root.get("children") or [], None, leaves)
     return leaves
 
 
-def _collect_leaves(node: Any, path: tuple[str, ...], leaves: list[tuple[str, str | None]]) -> None:
-    """Depth-first, appending to one list (nested generators cost a frame per level for every leaf)."""
-    if not isinstance(node, dict):
-        return
-    name = clean_text(node.get("name"))
-    children = node.get("children") or []
-    if not children:
-        if name and path:
-            leaves.append((name, "/".join(path[1:]) or None))
-        return
+def _collect_leaves(children: Any, path: str | None, leaves: list[Value]) -> None:
+    """Depth-first over one level, appending to one list; `path` joins the names from below the root.
+
+    Leaves are handled in the loop (a call per inner node, none per leaf: leaves are most nodes).
+    """
     for child in children:
-        _collect_leaves(child, (*path, name or ""), leaves)
+        if not isinstance(child, dict):
+            continue
+        name = clean_text(child.get("name"))
+        grandchildren = child.get("children")
+        if grandchildren:
+            _collect_leaves(grandchildren, (name or "") if path is None else f"{path}/{name or ''}", leaves)
+        elif name:
+            leaves.append(new_value((name, "en", path or None)))
 
 
 def _images(w: dict[str, Any]) -> list[ImageRef]:
