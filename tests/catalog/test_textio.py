@@ -154,3 +154,65 @@ def test_json_line_that_is_not_utf8_names_its_byte(tmp_path: Path) -> None:
     path.write_bytes(b'{"a": 1}\n' * 20_000 + b'{"a": "\xff"}\n')
     with pytest.raises(UserError, match="not UTF-8 at byte 180007"):
         list(iter_json(path))
+
+
+def _big_list(odd_at: int | None, odd: str = "NaN", n: int = 300) -> str:
+    """Records of multi-byte text (chunk edges fall inside characters), one optionally with a value orjson refuses."""
+    records = [
+        f'{{"objectID": {i}, "t": {json.dumps("é€𝄞" * (i % 97), ensure_ascii=False)}, '
+        f'"c": [{{"objectID": 0}}, {{"x": {odd if i == odd_at else i}}}]}}'
+        for i in range(n)
+    ]
+    return "[\n" + "\n,".join(records) + "\n]\n"
+
+
+@pytest.mark.parametrize("odd_at", [None, 0, 1, 2, 150, 299])
+def test_long_list_with_a_refused_value_anywhere_reads_like_json_loads(tmp_path: Path, odd_at: int | None) -> None:
+    """The batch reader hands the rest to the stdlib reader mid-file, mid-character, and numbering goes on."""
+    text = _big_list(odd_at)
+    path = tmp_path / "x.json"
+    path.write_text(text, encoding="utf-8")
+    rows = list(iter_json(path))
+    assert [record for _, record, _ in rows] == json.loads(text)
+    assert [position for position, _, _ in rows] == list(range(300))
+
+
+def test_batches_parse_many_records_per_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import orjson
+
+    calls = []
+    real = orjson.loads
+    monkeypatch.setattr(orjson, "loads", lambda data: calls.append(1) or real(data))
+    path = tmp_path / "x.json"
+    path.write_text(_big_list(None), encoding="utf-8")
+    assert len(list(iter_json(path))) == 300
+    assert len(calls) < 30  # ~100 KB in 64 KiB chunks: a handful of batches, not 300 parses
+
+
+@pytest.mark.parametrize("wrap", [False, True])
+def test_list_after_a_bom_and_in_a_wrapper(tmp_path: Path, wrap: bool) -> None:
+    text = _big_list(None, n=50)
+    if wrap:
+        text = f'{{"total": 50, "objects": {text}}}'
+    path = tmp_path / "x.json"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert [record for _, record, _ in iter_json(path)] == json.loads(_big_list(None, n=50))
+
+
+@pytest.mark.parametrize("where", [0.1, 0.6, 0.999])
+def test_list_with_bytes_that_are_not_utf8_is_a_one_line_error(tmp_path: Path, where: float) -> None:
+    data = _big_list(None).encode("utf-8")
+    cut = data.index(b'"t"', int(len(data) * where))
+    path = tmp_path / "x.json"
+    path.write_bytes(data[:cut] + b'"bad": "\xff", ' + data[cut:])
+    with pytest.raises(UserError, match="not UTF-8"):
+        list(iter_json(path))
+
+
+@pytest.mark.parametrize("where", [0.3, 0.9])
+def test_truncated_long_list_is_a_one_line_error(tmp_path: Path, where: float) -> None:
+    data = _big_list(None).encode("utf-8")
+    path = tmp_path / "x.json"
+    path.write_bytes(data[: int(len(data) * where)].decode("utf-8", "ignore").encode("utf-8"))
+    with pytest.raises(UserError, match="not valid JSON"):
+        list(iter_json(path))

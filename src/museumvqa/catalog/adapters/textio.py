@@ -5,25 +5,18 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
+from museumvqa.catalog.adapters.json_list import iter_list
 from museumvqa.errors import UserError
 
 _CHUNK = 1 << 16
 _BOM = codecs.BOM_UTF8
 _STR_SPACE_CONTROLS = b"\x1c\x1d\x1e\x1f"  # ASCII bytes that str.strip removes but bytes.strip keeps
-_DECODER = json.JSONDecoder()
-# How far ahead the list fast path may buffer to find the end of one record before leaving it to the stdlib.
-_LOOKAHEAD = 1 << 20
-# Failed cuts after which a list is left to the stdlib (a layout the boundary does not fit: no quadratic rescans).
-_MAX_MISSES = 8
-# The opening of an object up to its first key's colon: `{"objectID":` starts every Met API record.
-_OBJECT_START = re.compile(r'\{[ \t\r\n]*"[^"\\]*"[ \t\r\n]*:')
-_SEPARATOR = re.compile(r"[ \t\r\n]*,[ \t\r\n]*")
 # {"objects": [ or the Met API's {"total": N, "objects": [ : streamed like a plain list.
 _WRAPPER = re.compile(r'\s*\{\s*(?:"total"\s*:\s*\d+\s*,\s*)?"objects"\s*:\s*\[')
 
@@ -77,13 +70,13 @@ def _iter_json_stream(path: Path, f: IO[str]) -> Iterator[tuple[int, Any, str | 
     if not start:
         raise UserError(f"{path}: empty file")
     if start[0] == "[":
-        after = yield from _iter_array(path, f, buf, buf.index("[") + 1)
-        if after.strip() or f.read(_CHUNK).strip():
+        after = yield from iter_list(path, _byte_offset(path, buf, buf.index("[") + 1))
+        if after.strip():
             raise UserError(f"{path}: not valid JSON (more data after the list's closing ])")
         return
     wrapper = _WRAPPER.match(buf)
     if wrapper:
-        yield from _iter_array(path, f, buf, wrapper.end())
+        yield from iter_list(path, _byte_offset(path, buf, wrapper.end()))
         return
     if start[0] != "{":
         raise UserError(f"{path}: not valid JSON (starts with {start[0]!r})")
@@ -104,6 +97,13 @@ def _iter_json_stream(path: Path, f: IO[str]) -> Iterator[tuple[int, Any, str | 
         yield from ((n, item, None) for n, item in enumerate(data["objects"]))
     else:
         yield 0, data, None
+
+
+def _byte_offset(path: Path, head: str, index: int) -> int:
+    """Where character `index` of the file's decoded start (`head`, BOM removed) is in its bytes."""
+    with path.open("rb") as f:
+        bom = len(_BOM) if f.read(len(_BOM)) == _BOM else 0
+    return bom + len(head[:index].encode("utf-8"))
 
 
 def _iter_lines(path: Path) -> Iterator[tuple[int, Any, str | None]]:
@@ -161,73 +161,3 @@ def _parse_line(line: str, position: int) -> tuple[int, Any, str | None]:
         return position, loads(line), None
     except json.JSONDecodeError as e:
         return position, None, f"not valid JSON ({e.msg} at column {e.colno})"
-
-
-def _iter_array(path: Path, f: IO[str], buf: str, pos: int) -> Generator[tuple[int, Any, str | None], None, str]:
-    """Stream the elements of a list opened before `pos`; returns the text read after its closing ].
-
-    Fast path: the text between two records (`}, {"objectID":`) is learnt from the first two, the
-    next record is cut at the next such boundary and parsed by orjson. A cut that orjson accepts is
-    exactly that record (a JSON value ends where its own brackets close, whatever follows); any
-    other case (a string holding the boundary, other key order, NaN, the last record) goes to the
-    stdlib's raw_decode, which also learns the boundary again (until the cut has failed _MAX_MISSES times).
-    """
-    position = 0
-    eof = False
-    boundary = prefix = None  # e.g. '}, {"objectID":' and '{"objectID":'
-    misses = 0
-    while True:
-        while True:  # skip separators, refilling as needed
-            while pos < len(buf) and buf[pos] in " \t\r\n,":
-                pos += 1
-            if pos < len(buf) or eof:
-                break
-            buf, pos = f.read(_CHUNK), 0
-            eof = not buf
-        if pos >= len(buf):
-            raise UserError(f"{path}: not valid JSON (truncated: the list is never closed)")
-        if buf[pos] == "]":
-            return buf[pos + 1 :]
-        item = end = None
-        if boundary is not None and buf.startswith(prefix, pos):
-            cut = buf.find(boundary, pos)
-            if cut < 0 and not eof and len(buf) - pos < _LOOKAHEAD:
-                chunk = f.read(_CHUNK)
-                buf, pos, eof = buf[pos:] + chunk, 0, not chunk
-                continue
-            if cut >= 0:
-                try:
-                    item, end = orjson.loads(buf[pos : cut + 1]), cut + 1
-                except orjson.JSONDecodeError:
-                    pass
-            if end is None:
-                boundary = None
-                misses += 1
-        if end is None:
-            try:
-                item, end = _DECODER.raw_decode(buf, pos)
-            except json.JSONDecodeError as e:
-                chunk = "" if eof else f.read(_CHUNK)
-                if not chunk:
-                    raise UserError(f"{path}: not valid JSON (record {position}: {e.msg})") from None
-                buf, pos = buf[pos:] + chunk, 0
-                continue
-            if end == len(buf) and not eof:  # a number may continue in the next chunk
-                chunk = f.read(_CHUNK)
-                if chunk:
-                    buf, pos = buf[pos:] + chunk, 0
-                    continue
-                eof = True
-            if (
-                misses < _MAX_MISSES
-                and buf[end - 1] == "}"
-                and (gap := _SEPARATOR.match(buf, end))
-                and (key := _OBJECT_START.match(buf, gap.end()))
-            ):
-                prefix = key.group()
-                boundary = "}" + gap.group() + prefix
-        yield position, item, None
-        position += 1
-        pos = end
-        if pos > _CHUNK:
-            buf, pos = buf[pos:], 0
