@@ -57,11 +57,23 @@ def test_data_after_the_list_is_not_silently_dropped(tmp_path: Path) -> None:
 
 # Values that make the orjson fast paths fall back: NaN/Infinity, integers past 64 bits, a lone surrogate
 # escape, and text that holds the record boundary the list reader cuts at.
-ODD = ["NaN", "Infinity", "-Infinity", str(2**70), '"\\ud800"', '"}, {\\"objectID\\": 1"', '"a}, {\\"objectID\\":"']
+# Integers past 64 bits orjson reads as floats (2**64 + 1 and -2**63 - 1 are not floats exactly).
+ODD = [
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    str(2**70),
+    str(2**64 + 1),
+    str(-(2**63) - 1),
+    '"12345678901234567890"',
+    '"\\ud800"',
+    '"}, {\\"objectID\\": 1"',
+    '"a}, {\\"objectID\\":"',
+]
 LEAF = st.one_of(
     st.text(max_size=20),
     st.sampled_from(["}, {", '"objectID"', "\\", "]", "é"]),
-    st.integers(),
+    st.integers() | st.sampled_from([2**64 + 1, -(2**63) - 1, 10**30]),
     st.floats(allow_nan=False),
     st.booleans(),
     st.none(),

@@ -7,7 +7,7 @@ Two readers, the second taking over wherever the first cannot go on:
    half the reading time).
 2. `_iter_array` reads text with the stdlib's `raw_decode` (its own learnt boundary cuts single
    records for orjson). It takes the rest of the file when a batch is refused (NaN, integers past
-   64 bits, broken or non-UTF-8 text), at the last record, and for layouts without a boundary.
+   64 bits: see `fastjson`, broken or non-UTF-8 text), at the last record, and for layouts without a boundary.
 
 Why a cut orjson accepts is exact: a batch starts at a record's first byte and ends just after a
 `}`. If that `}` closed something inside a record, the record's own bracket and the added `[`
@@ -27,6 +27,7 @@ from typing import IO, Any, BinaryIO
 
 import orjson
 
+from museumvqa.catalog.adapters.fastjson import parse_exact
 from museumvqa.errors import UserError
 
 Rows = Generator[tuple[int, Any, str | None], None, Any]
@@ -85,7 +86,7 @@ def _cut_batches(f: BinaryIO) -> Generator[tuple[int, Any, None], None, tuple[in
             return position, buf[pos:], eof
         for match in _BOUNDARY.finditer(buf, pos):
             try:
-                record = orjson.loads(buf[pos : match.start() + 1])
+                record = parse_exact(buf[pos : match.start() + 1])
             except orjson.JSONDecodeError:
                 misses += 1
                 if misses >= _MAX_MISSES:
@@ -110,7 +111,7 @@ def _cut_batches(f: BinaryIO) -> Generator[tuple[int, Any, None], None, tuple[in
             buf, pos, eof = buf[pos:] + chunk, 0, not chunk
             continue
         try:
-            records = orjson.loads(b"[" + buf[pos : cut + 1] + b"]")
+            records = parse_exact(b"[" + buf[pos : cut + 1] + b"]")
         except orjson.JSONDecodeError:
             return position, buf[pos:], eof
         for record in records:
@@ -160,7 +161,7 @@ def _iter_array(path: Path, f: IO[str] | _Utf8Text, buf: str, pos: int, position
                 continue
             if cut >= 0:
                 try:
-                    item, end = orjson.loads(buf[pos : cut + 1]), cut + 1
+                    item, end = parse_exact(buf[pos : cut + 1].encode("utf-8", "surrogatepass")), cut + 1
                 except orjson.JSONDecodeError:
                     pass
             if end is None:

@@ -181,7 +181,7 @@ def _subject_leaves(root: Any) -> list[Value]:
 def _collect_leaves(children: Any, path: str | None, leaves: list[Value]) -> None:
     """Depth-first over one level, appending to one list; `path` joins the names from below the root.
 
-    Leaves are handled in the loop (a call per inner node, none per leaf: leaves are most nodes).
+    Leaves are handled in the loop: a call per inner node, none per leaf.
     """
     for child in children:
         if not isinstance(child, dict):
