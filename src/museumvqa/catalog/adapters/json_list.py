@@ -1,7 +1,7 @@
 """Streaming the elements of a large JSON list (the Met API export): bounded memory, records as json.loads reads them.
 
 Two readers, the second taking over wherever the first cannot go on:
-1. `_cut_batches` reads bytes. It learns the text between two records (`},\n{"objectID":`) and hands
+1. `_cut_batches` reads bytes. It learns the text between two records (`}, {"objectID":`) and hands
    orjson everything up to the last such boundary in the buffer as one list, ~20 records a call,
    never decoding to text (decoding, re-encoding for orjson and a Python step per record were
    half the reading time).
@@ -10,10 +10,10 @@ Two readers, the second taking over wherever the first cannot go on:
    64 bits: see `fastjson`, broken or non-UTF-8 text), at the last record, and for layouts without a boundary.
 
 Why a cut orjson accepts is exact: a batch starts at a record's first byte and ends just after a
-`}`. If that `}` closed something inside a record, the record's own bracket and the added `[`
-would both be open, and one closing `]` cannot close both; a string cannot hold the boundary either,
-since the boundary has an unescaped `"`. So an accepted batch is whole records, split where the
-stdlib would split them.
+`}`. If that `}` were inside a string, the string would never close; if it closed something inside
+a record, the record's own bracket and the added `[` would both be open, and one closing `]`
+cannot close both. Either way the batch is not JSON, so an accepted batch is whole records, split
+where the stdlib would split them.
 """
 
 from __future__ import annotations

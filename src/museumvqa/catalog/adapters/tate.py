@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
 from museumvqa.catalog.adapters.met_api import parse_year
@@ -48,9 +48,32 @@ def _year(event: Any) -> int | None:
     return parse_year(event["time"].get("startYear"))
 
 
-def load_artists(source: Path | None) -> dict[str, dict[str, Any]]:
-    """Tate artist records by id (a few thousand: small enough to hold while artworks stream)."""
-    artists: dict[str, dict[str, Any]] = {}
+class ArtistFacts(NamedTuple):
+    """What a Tate artist record adds to each work's contributor, resolved once per artist."""
+
+    birth_year: int | None  # the artist record's birthYear, when it has that key
+    has_birth_year: bool
+    death_year: int | None
+    birth_place: str | None
+    death_place: str | None
+
+
+def artist_facts(artist: dict[str, Any]) -> ArtistFacts:
+    return ArtistFacts(
+        birth_year=parse_year(artist.get("birthYear")),
+        has_birth_year="birthYear" in artist,
+        death_year=_year(artist.get("death")),
+        birth_place=_place(artist.get("birth")),
+        death_place=_place(artist.get("death")),
+    )
+
+
+_NO_ARTIST = artist_facts({})
+
+
+def load_artists(source: Path | None) -> dict[str, ArtistFacts]:
+    """Tate artists' facts by id (a few thousand: small enough to hold while artworks stream)."""
+    artists: dict[str, ArtistFacts] = {}
     if source is None:
         return artists
     if source.is_dir():
@@ -60,11 +83,11 @@ def load_artists(source: Path | None) -> dict[str, dict[str, Any]]:
             except (OSError, UnicodeDecodeError, json.JSONDecodeError):
                 continue  # an unreadable artist only loses its details, never an artwork
             if isinstance(record, dict) and record.get("id") is not None:
-                artists[str(record["id"])] = record
+                artists[str(record["id"])] = artist_facts(record)
         return artists
     for _, record, _error in iter_json(source):
         if isinstance(record, dict) and record.get("id") is not None:
-            artists[str(record["id"])] = record
+            artists[str(record["id"])] = artist_facts(record)
     return artists
 
 
@@ -75,7 +98,7 @@ class TateAdapter(Adapter):
 
     def __init__(self, artists: str | Path | None = None) -> None:
         self.artists_path = Path(artists) if artists else None
-        self._artists: dict[str, dict[str, Any]] = {}
+        self._artists: dict[str, ArtistFacts] = {}
 
     @classmethod
     def detect(cls, path: Path) -> bool:
@@ -147,15 +170,15 @@ class TateAdapter(Adapter):
         return ex
 
     def _person(self, contributor: dict[str, Any], name: str) -> Person:
-        artist = self._artists.get(str(contributor.get("id")), {})
+        artist = self._artists.get(str(contributor.get("id")), _NO_ARTIST)
         return Person(
             name=name,
             role=clean_text(contributor.get("role")),
             person_id=clean_text(contributor.get("id")),
-            birth_year=parse_year(artist.get("birthYear", contributor.get("birthYear"))),
-            death_year=_year(artist.get("death")) or parse_year(contributor.get("deathYear")),
-            birth_place=_place(artist.get("birth")),
-            death_place=_place(artist.get("death")),
+            birth_year=artist.birth_year if artist.has_birth_year else parse_year(contributor.get("birthYear")),
+            death_year=artist.death_year or parse_year(contributor.get("deathYear")),
+            birth_place=artist.birth_place,
+            death_place=artist.death_place,
         )
 
 
