@@ -23,7 +23,7 @@ from transformers import (
 )
 
 from museumvqa.errors import UserError
-from museumvqa.models.registry import model_source
+from museumvqa.models.registry import load_pretrained
 
 DECODER_START = "[DEC]"
 DECODER_START_ID = 30522  # BLIP's text_config.bos_token_id: the first id after BERT's 30522 tokens
@@ -86,13 +86,7 @@ def new_tiny_blip(
 
 def load_blip(model: str | Path) -> tuple[BlipForQuestionAnswering, BlipProcessor]:
     """A saved model folder or a hub id; safetensors only, never remote code."""
-    source = model_source(model)
-    try:
-        blip = BlipForQuestionAnswering.from_pretrained(source, use_safetensors=True, trust_remote_code=False)
-        processor = BlipProcessor.from_pretrained(source, trust_remote_code=False)
-    except OSError as e:
-        raise UserError(f"{model}: cannot load a BLIP model ({str(e).splitlines()[0]})") from None
-    return blip, processor
+    return load_pretrained(model, BlipForQuestionAnswering, BlipProcessor, "BLIP")
 
 
 def same_length_batches(lengths: Sequence[int], batch_size: int, rng: random.Random | None = None) -> list[list[int]]:

@@ -29,7 +29,7 @@ from transformers import (
 
 from museumvqa.errors import UserError
 from museumvqa.models.blip import detokenize
-from museumvqa.models.registry import model_source
+from museumvqa.models.registry import load_pretrained
 
 IMAGE_TOKEN = "<image>"
 BOS, EOS, PAD, UNK = "[CLS]", "</s>", "[PAD]", "[UNK]"
@@ -177,12 +177,7 @@ def new_tiny_llava(
 
 def load_llava(model: str | Path) -> tuple[LlavaForConditionalGeneration, LlavaProcessor]:
     """A saved model folder or a hub id; safetensors only, never remote code."""
-    source = model_source(model)
-    try:
-        llava = LlavaForConditionalGeneration.from_pretrained(source, use_safetensors=True, trust_remote_code=False)
-        processor = LlavaProcessor.from_pretrained(source, trust_remote_code=False)
-    except OSError as e:
-        raise UserError(f"{model}: cannot load a LLaVA model ({str(e).splitlines()[0]})") from None
+    llava, processor = load_pretrained(model, LlavaForConditionalGeneration, LlavaProcessor, "LLaVA")
     processor.tokenizer.padding_side = "left"
     return llava, processor
 

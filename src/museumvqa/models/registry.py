@@ -33,6 +33,17 @@ def model_source(model: str | Path) -> str:
     raise UserError(f"{model}: no such model directory (and not a hub id like 'owner/name')")
 
 
+def load_pretrained(model: str | Path, model_class: Any, processor_class: Any, name: str) -> tuple[Any, Any]:
+    """(model, processor) through `from_pretrained`: safetensors only, never remote code; a load error is a UserError."""
+    source = model_source(model)
+    try:
+        loaded = model_class.from_pretrained(source, use_safetensors=True, trust_remote_code=False)
+        processor = processor_class.from_pretrained(source, trust_remote_code=False)
+    except OSError as e:
+        raise UserError(f"{model}: cannot load a {name} model ({str(e).splitlines()[0]})") from None
+    return loaded, processor
+
+
 def model_family(path: str | Path) -> Family:
     """ "blip" or "llava" from the model's `config.json` `model_type`; anything else is a UserError."""
     folder = Path(path).expanduser()
