@@ -46,12 +46,13 @@ _WHITESPACE = b" \t\r\n"
 
 
 def iter_list(path: Path, offset: int) -> Rows:
-    """(position, record, error) for the elements of the list whose `[` ends at byte `offset`.
+    """(position, record, error) for the elements of the list whose `[` ends `offset` bytes after the BOM (if any).
 
     Returns the text after the closing `]` and up to one more chunk, for the caller to check.
     """
     with path.open("rb") as f:
-        f.seek(offset)
+        bom = len(codecs.BOM_UTF8) if f.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else 0
+        f.seek(bom + offset)
         position, rest, eof = yield from _cut_batches(f)
         decoder = codecs.getincrementaldecoder("utf-8")()
         text = _Utf8Text(f, decoder)

@@ -71,13 +71,13 @@ def _iter_json_stream(path: Path, f: IO[str]) -> Iterator[tuple[int, Any, str | 
     if not start:
         raise UserError(f"{path}: empty file")
     if start[0] == "[":
-        after = yield from iter_list(path, _byte_offset(path, buf, buf.index("[") + 1))
+        after = yield from iter_list(path, len(buf[: buf.index("[") + 1].encode("utf-8")))
         if after.strip():
             raise UserError(f"{path}: not valid JSON (more data after the list's closing ])")
         return
     wrapper = _WRAPPER.match(buf)
     if wrapper:
-        yield from iter_list(path, _byte_offset(path, buf, wrapper.end()))
+        yield from iter_list(path, len(buf[: wrapper.end()].encode("utf-8")))
         return
     if start[0] != "{":
         raise UserError(f"{path}: not valid JSON (starts with {start[0]!r})")
@@ -98,13 +98,6 @@ def _iter_json_stream(path: Path, f: IO[str]) -> Iterator[tuple[int, Any, str | 
         yield from ((n, item, None) for n, item in enumerate(data["objects"]))
     else:
         yield 0, data, None
-
-
-def _byte_offset(path: Path, head: str, index: int) -> int:
-    """Where character `index` of the file's decoded start (`head`, BOM removed) is in its bytes."""
-    with path.open("rb") as f:
-        bom = len(_BOM) if f.read(len(_BOM)) == _BOM else 0
-    return bom + len(head[:index].encode("utf-8"))
 
 
 def _iter_lines(path: Path) -> Iterator[tuple[int, Any, str | None]]:
@@ -158,7 +151,8 @@ def loads(text: str) -> Any:
 
 
 def _parse_line(line: str, position: int) -> tuple[int, Any, str | None]:
+    """A line orjson refused, read by the stdlib (NaN, big integers) or named as an error."""
     try:
-        return position, loads(line), None
+        return position, json.loads(line), None
     except json.JSONDecodeError as e:
         return position, None, f"not valid JSON ({e.msg} at column {e.colno})"
