@@ -10,7 +10,7 @@ import pytest
 from catalog_helpers import FIXTURES
 
 from museumvqa.catalog.adapters import detect_format
-from museumvqa.catalog.ingest import ingest
+from museumvqa.catalog.ingest import ALLOW_REJECTS, ingest
 from museumvqa.catalog.query import run_query
 from museumvqa.catalog.stats import catalog_stats
 from museumvqa.errors import UserError
@@ -39,7 +39,7 @@ def test_undetectable_input_lists_the_formats(tmp_path: Path) -> None:
 def mixed_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path, tate_dir: Path) -> Path:
     """Three museums' formats in one catalogue, each input detected on its own."""
     out = tmp_path_factory.mktemp("mixed")
-    ingest([sample_dir / "objects.json", tate_dir, FIXTURES / "lido_1_0_wrap.xml"], out, progress=False)
+    ingest([sample_dir / "objects.json", tate_dir, FIXTURES / "lido_1_0_wrap.xml"], out, progress=False, guard=ALLOW_REJECTS)
     return out
 
 
@@ -79,7 +79,7 @@ def test_cli_ingest_stats_query(tmp_path: Path, tate_dir: Path) -> None:
     query = museumvqa("catalog", "query", str(out), "SELECT count(*) AS n FROM people WHERE birth_place IS NOT NULL")
     assert query.returncode == 0 and query.stdout.splitlines()[0] == "n" and int(query.stdout.splitlines()[1]) > 600
     bad = museumvqa("ingest", str(tmp_path / "run" / "people"), "--out", str(tmp_path / "x"))
-    assert bad.returncode == 1 and bad.stderr.startswith("error: ") and len(bad.stderr.strip().splitlines()) == 1
+    assert bad.returncode == 2 and bad.stderr.startswith("error: ") and len(bad.stderr.strip().splitlines()) == 1
 
 
 def test_make_adapter_checks_its_options(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from catalog_helpers import FIXTURES, read_exhibits
 
-from museumvqa.catalog.adapters.lido import LidoAdapter, iiif_image_url, lido_year
-from museumvqa.catalog.ingest import ingest
+from museumvqa.catalog.adapters.lido import LidoAdapter, iiif_info_url, lido_year
+from museumvqa.catalog.ingest import ALLOW_REJECTS, ingest
 from museumvqa.errors import UserError
 from museumvqa.io import read_parquet_dir
 
@@ -16,7 +16,7 @@ from museumvqa.io import read_parquet_dir
 @pytest.fixture(scope="module")
 def lido_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("lido")
-    stats = ingest([FIXTURES / "lido_1_0_wrap.xml", FIXTURES / "lido_1_1_single.xml"], out, progress=False)
+    stats = ingest([FIXTURES / "lido_1_0_wrap.xml", FIXTURES / "lido_1_1_single.xml"], out, progress=False, guard=ALLOW_REJECTS)
     assert (stats.records, stats.exhibits, stats.rejects) == (5, 3, 2)
     return out
 
@@ -65,7 +65,7 @@ def test_resource_links_master_iiif_and_views(lido_run: Path) -> None:
     ex = read_exhibits(lido_run)["example-kunstmuseum:GK 214"]
     assert [(i.uri, i.role, i.view) for i in ex.images] == [
         ("https://images.example.org/master/GK214.tif", "primary", "Vorderseite"),  # master preferred to thumb
-        ("https://iiif.example.org/iiif/2/GK214-verso/full/max/0/default.jpg", "verso", "verso"),  # not the manifest
+        ("https://iiif.example.org/iiif/2/GK214-verso/info.json", "verso", "verso"),  # the service, sized by shards; not the manifest
     ]
 
 
@@ -74,7 +74,7 @@ def test_lido_1_1_single_record_default_namespace(lido_run: Path) -> None:
     assert ex.values("title", lang="sv") == ["Vinterlandskap"] and ex.values("title", lang="en") == ["Winter Landscape"]
     assert ex.values("technique") == ["etching"] and ex.values("medium") == ["paper"]
     assert ex.people[0].person_id == "http://vocab.getty.edu/ulan/500011051" and ex.people[0].nationality == "Swedish"
-    assert ex.images[0].uri == "https://iiif.example.se/iiif/3/NMG1234/full/max/0/default.jpg"
+    assert ex.images[0].uri == "https://iiif.example.se/iiif/3/NMG1234/info.json"  # sized by shards, never full/max
     assert ex.images[0].licence == "Public Domain Mark"
 
 
@@ -86,7 +86,7 @@ def test_bce_dates_without_display_date(lido_run: Path) -> None:
 
 def test_malformed_records_beside_good_ones_are_rejected(lido_run: Path) -> None:
     rejects = read_parquet_dir(lido_run / "rejects").to_pylist()
-    assert [(r["position"], r["field"]) for r in rejects] == [(1, "lidoRecID"), (2, "titleWrap")]
+    assert [(r["position"], r["field"]) for r in rejects] == [(1, "workID"), (2, "titleWrap")]
     assert rejects[1]["record_id"] == "DE-EX1/lido-obj-0003"
 
 
@@ -94,7 +94,7 @@ def test_truncated_file_keeps_records_before_the_break(tmp_path: Path) -> None:
     text = (FIXTURES / "lido_1_0_wrap.xml").read_text(encoding="utf-8")
     cut = text.index('<lido:lidoRecID lido:type="local">DE-EX1/lido-obj-0004')
     (tmp_path / "cut.xml").write_text(text[:cut], encoding="utf-8")
-    stats = ingest([tmp_path / "cut.xml"], tmp_path / "run", LidoAdapter(museum="ex"), progress=False)
+    stats = ingest([tmp_path / "cut.xml"], tmp_path / "run", LidoAdapter(museum="ex"), progress=False, guard=ALLOW_REJECTS)
     assert (stats.exhibits, stats.rejects) == (1, 3)
     last = read_parquet_dir(tmp_path / "run" / "rejects").to_pylist()[-1]
     assert "XML breaks here" in last["reason"]
@@ -105,7 +105,7 @@ def test_wrong_namespace_is_one_line_error(tmp_path: Path) -> None:
     path = tmp_path / "other.xml"
     path.write_text('<lidoWrap xmlns="http://example.org/not-lido"><lido><lidoRecID>1</lidoRecID></lido></lidoWrap>')
     with pytest.raises(UserError, match="no LIDO records") as error:
-        ingest([path], tmp_path / "run", LidoAdapter(), progress=False)
+        ingest([path], tmp_path / "run", LidoAdapter(), progress=False, guard=ALLOW_REJECTS)
     assert "\n" not in str(error.value)
 
 
@@ -113,7 +113,7 @@ def test_folder_of_files_streams_in_name_order(tmp_path: Path) -> None:
     for name in ("b.xml", "a.xml"):
         (tmp_path / "in" / name).parent.mkdir(exist_ok=True)
         (tmp_path / "in" / name).write_bytes((FIXTURES / "lido_1_1_single.xml").read_bytes())
-    stats = ingest([tmp_path / "in"], tmp_path / "run", progress=False)
+    stats = ingest([tmp_path / "in"], tmp_path / "run", progress=False, guard=ALLOW_REJECTS)
     assert (stats.exhibits, stats.rejects) == (1, 1)  # the second copy is a duplicate id
     reject = read_parquet_dir(tmp_path / "run" / "rejects").to_pylist()[0]
     assert reject["source_path"].endswith("b.xml") and "duplicate" in reject["reason"] and "#0" in reject["reason"]
@@ -121,4 +121,4 @@ def test_folder_of_files_streams_in_name_order(tmp_path: Path) -> None:
 
 def test_helpers() -> None:
     assert [lido_year(t) for t in ("1642", "1642-05-01", "-0500", "c. 1600", None)] == [1642, 1642, -500, None, None]
-    assert iiif_image_url("https://x.org/iiif/abc/info.json") == "https://x.org/iiif/abc/full/max/0/default.jpg"
+    assert iiif_info_url("https://x.org/iiif/abc") == "https://x.org/iiif/abc/info.json"

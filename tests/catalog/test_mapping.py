@@ -9,7 +9,7 @@ import pytest
 from catalog_helpers import read_exhibits
 
 from museumvqa.catalog.adapters.mapping import MappingAdapter, extract
-from museumvqa.catalog.ingest import ingest
+from museumvqa.catalog.ingest import ALLOW_REJECTS, ingest
 from museumvqa.errors import UserError
 from museumvqa.io import read_parquet_dir
 
@@ -75,7 +75,7 @@ def _write(tmp_path: Path, mapping: str, records: list[dict]) -> tuple[Path, Pat
 
 def test_jsonl_with_the_example_mapping(tmp_path: Path) -> None:
     mapping, data = _write(tmp_path, MAPPING, RECORDS)
-    stats = ingest([data], tmp_path / "run", MappingAdapter.from_yaml(mapping), progress=False)
+    stats = ingest([data], tmp_path / "run", MappingAdapter.from_yaml(mapping), progress=False, guard=ALLOW_REJECTS)
     assert (stats.exhibits, stats.rejects) == (2, 1)
     ex = read_exhibits(tmp_path / "run")["example:1942.7"]
     assert ex.values("title", lang="en") == ["The Harbour"] and ex.values("title", lang="fr") == ["Le Port"]
@@ -102,7 +102,7 @@ def test_jsonl_with_the_example_mapping(tmp_path: Path) -> None:
 def test_csv_with_a_mapping(tmp_path: Path) -> None:
     (tmp_path / "m.yaml").write_text("museum: town\nid: Inv. No.\nfields:\n  title: Title\n  medium: Material\n")
     (tmp_path / "objects.csv").write_text("Inv. No.,Title,Material\nT.1,Jug,earthenware\nT.2,Bowl,\n")
-    ingest([tmp_path / "objects.csv"], tmp_path / "run", MappingAdapter.from_yaml(tmp_path / "m.yaml"), progress=False)
+    ingest([tmp_path / "objects.csv"], tmp_path / "run", MappingAdapter.from_yaml(tmp_path / "m.yaml"), progress=False, guard=ALLOW_REJECTS)
     exhibits = read_exhibits(tmp_path / "run")
     assert exhibits["town:T.1"].values("medium") == ["earthenware"] and "medium" not in exhibits["town:T.2"].attributes
 
@@ -116,7 +116,7 @@ def test_unknown_schema_field_is_an_error(tmp_path: Path) -> None:
 def test_path_that_never_matches_is_an_error_not_an_empty_column(tmp_path: Path) -> None:
     mapping, data = _write(tmp_path, MAPPING.replace("medium: medium", "medium: materials.name"), RECORDS)
     with pytest.raises(UserError, match=r"matched no record: medium: materials.name"):
-        ingest([data], tmp_path / "run", MappingAdapter.from_yaml(mapping), progress=False)
+        ingest([data], tmp_path / "run", MappingAdapter.from_yaml(mapping), progress=False, guard=ALLOW_REJECTS)
     assert not (tmp_path / "run" / "exhibits").exists()  # nothing half-written is left as a result
 
 

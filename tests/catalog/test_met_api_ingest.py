@@ -5,7 +5,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from museumvqa.catalog.adapters.met_api import MetApiAdapter
-from museumvqa.catalog.ingest import ingest
+from museumvqa.catalog.ingest import ALLOW_REJECTS, ingest
 from museumvqa.catalog.schema import EXHIBIT_SCHEMA, exhibit_from_row, exhibit_to_row
 from museumvqa.errors import UserError
 from museumvqa.io import read_parquet_dir
@@ -61,7 +61,7 @@ def test_bad_records_are_rejected_with_reasons(tmp_path: Path, met_records: list
     records = [good, no_id, "not an object", dict(good)]  # the last duplicates the first
     path = tmp_path / "objects.json"
     path.write_text(json.dumps({"objects": records}))
-    stats = ingest([path], tmp_path / "run", MetApiAdapter(), progress=False)
+    stats = ingest([path], tmp_path / "run", MetApiAdapter(), progress=False, guard=ALLOW_REJECTS)
     assert (stats.records, stats.exhibits, stats.rejects) == (4, 1, 3)
     rejects = read_parquet_dir(tmp_path / "run" / "rejects").to_pylist()
     assert [r["position"] for r in rejects] == [1, 2, 3]
@@ -73,8 +73,8 @@ def test_bad_records_are_rejected_with_reasons(tmp_path: Path, met_records: list
 def test_json_lines_and_plain_list_read_alike(tmp_path: Path, met_records: list[dict]) -> None:
     (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(o) for o in met_records[:5]) + "\n")
     (tmp_path / "b.json").write_text(json.dumps(met_records[:5]))
-    a = ingest([tmp_path / "a.jsonl"], tmp_path / "ra", MetApiAdapter(), progress=False)
-    b = ingest([tmp_path / "b.json"], tmp_path / "rb", MetApiAdapter(), progress=False)
+    a = ingest([tmp_path / "a.jsonl"], tmp_path / "ra", MetApiAdapter(), progress=False, guard=ALLOW_REJECTS)
+    b = ingest([tmp_path / "b.json"], tmp_path / "rb", MetApiAdapter(), progress=False, guard=ALLOW_REJECTS)
     assert a.exhibits == b.exhibits == 5
 
 
@@ -86,10 +86,10 @@ def test_unreadable_input_is_a_one_line_error(tmp_path: Path, content: bytes, me
     path = tmp_path / "objects.json"
     path.write_bytes(content)
     with pytest.raises(UserError, match=message) as error:
-        ingest([path], tmp_path / "run", MetApiAdapter(), progress=False)
+        ingest([path], tmp_path / "run", MetApiAdapter(), progress=False, guard=ALLOW_REJECTS)
     assert "\n" not in str(error.value) and str(path) in str(error.value)
 
 
 def test_missing_input_file(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="no such file"):
-        ingest([tmp_path / "nope.json"], tmp_path / "run", MetApiAdapter(), progress=False)
+        ingest([tmp_path / "nope.json"], tmp_path / "run", MetApiAdapter(), progress=False, guard=ALLOW_REJECTS)

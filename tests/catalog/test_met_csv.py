@@ -8,7 +8,7 @@ import pytest
 from catalog_helpers import FIXTURES, read_exhibits
 
 from museumvqa.catalog.adapters.met_csv import MetCsvAdapter
-from museumvqa.catalog.ingest import ingest
+from museumvqa.catalog.ingest import ALLOW_REJECTS, ingest
 from museumvqa.errors import UserError
 from museumvqa.io import read_parquet_dir
 
@@ -18,7 +18,7 @@ CSV = FIXTURES / "met_objects.csv"
 @pytest.fixture(scope="module")
 def csv_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("met_csv")
-    stats = ingest([CSV], out, progress=False)  # detected, not named
+    stats = ingest([CSV], out, progress=False, guard=ALLOW_REJECTS)  # detected, not named
     assert (stats.records, stats.exhibits, stats.rejects) == (5, 3, 2)
     return out
 
@@ -64,11 +64,11 @@ def test_latin1_and_bom_files_read_the_same(tmp_path: Path, csv_run: Path) -> No
     (tmp_path / "latin1.csv").write_bytes(text.encode("cp1252"))  # Windows Latin-1
     (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     for name in ("latin1.csv", "bom.csv"):
-        ingest([tmp_path / name], tmp_path / name.replace(".", "_"), MetCsvAdapter(), progress=False)
+        ingest([tmp_path / name], tmp_path / name.replace(".", "_"), MetCsvAdapter(), progress=False, guard=ALLOW_REJECTS)
         assert read_exhibits(tmp_path / name.replace(".", "_"))["met:58.187"].values("title") == ["Iris à Saint-Rémy"]
 
 
 def test_other_csv_is_refused_with_the_missing_columns(tmp_path: Path) -> None:
     (tmp_path / "x.csv").write_text("id,name\n1,a\n")
     with pytest.raises(UserError, match="missing columns: Object ID, Object Name, Title"):
-        ingest([tmp_path / "x.csv"], tmp_path / "run", MetCsvAdapter(), progress=False)
+        ingest([tmp_path / "x.csv"], tmp_path / "run", MetCsvAdapter(), progress=False, guard=ALLOW_REJECTS)

@@ -8,7 +8,7 @@ from pathlib import Path
 from catalog_helpers import read_exhibits
 
 from museumvqa.catalog.adapters.tate import TateAdapter
-from museumvqa.catalog.ingest import ingest
+from museumvqa.catalog.ingest import ALLOW_REJECTS, ingest
 from museumvqa.io import read_parquet_dir
 
 
@@ -78,7 +78,7 @@ def test_repository_layout_reads_like_json_lines(tmp_path: Path, tate_dir: Path,
             artist = repo / "artists" / f"{contributor['id']}.json"
             artist.parent.mkdir(parents=True, exist_ok=True)
             artist.write_text(artists[contributor["id"]])
-    stats = ingest([repo], tmp_path / "run", TateAdapter(), progress=False)
+    stats = ingest([repo], tmp_path / "run", TateAdapter(), progress=False, guard=ALLOW_REJECTS)
     assert stats.records == 40 and stats.exhibits == 40
     expected = read_exhibits(tate_run)
     for exhibit_id, ex in read_exhibits(tmp_path / "run").items():
@@ -91,7 +91,7 @@ def test_broken_artwork_file_is_a_reject(tmp_path: Path, tate_dir: Path) -> None
     (folder / "a1.json").write_text(json.dumps(_artworks(tate_dir)[0]))
     (folder / "a2.json").write_text('{"acno": "A1", "title": ')
     (folder / "a3.json").write_text(json.dumps({"title": "no accession number"}))
-    stats = ingest([tmp_path], tmp_path / "run", progress=False)
+    stats = ingest([tmp_path], tmp_path / "run", progress=False, guard=ALLOW_REJECTS)
     assert (stats.records, stats.exhibits, stats.rejects) == (3, 1, 2)
     reasons = [r["reason"] for r in read_parquet_dir(tmp_path / "run" / "rejects").to_pylist()]
     assert "cannot read artwork file" in reasons[0] and "acno" in reasons[1]

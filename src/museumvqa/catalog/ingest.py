@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import shutil
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -17,7 +20,7 @@ from tqdm import tqdm
 from museumvqa import __version__
 from museumvqa.catalog.adapters import Adapter, RawRecord, RecordRejected, detect_adapter
 from museumvqa.catalog.people import PeopleIndex
-from museumvqa.catalog.schema import REJECT_SCHEMA, Exhibit, exhibits_to_table
+from museumvqa.catalog.schema import REJECT_SCHEMA, Exhibit, exhibits_to_table, make_exhibit_id
 from museumvqa.errors import UserError
 from museumvqa.io import write_json
 
@@ -125,71 +128,103 @@ def input_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+class Source(NamedTuple):
+    """One input of a run: a file or folder, its adapter (None: detected) and an optional museum name override."""
+
+    path: Path
+    adapter: Adapter | None = None
+    museum: str | None = None
+
+
+@dataclass(frozen=True)
+class RejectGuard:
+    """When a run has lost too much: one reject reason over `max_share` of a file's records fails the ingest.
+
+    A catalogue whose records are mostly rejected (a misread id, a wrong format) must not end "ok".
+    """
+
+    max_share: float = 0.05
+    allow: bool = False
+
+    def check(self, path: Path, records: int, reasons: Counter[str], examples: dict[str, list[str]]) -> None:
+        if self.allow or not records:
+            return
+        for reason, count in reasons.most_common():
+            if count > self.max_share * records:
+                shown = "; ".join(examples[reason][:2])
+                raise UserError(
+                    f"{path}: {count} of {records} records ({count / records:.0%}) rejected for one reason: "
+                    f"{reason} (e.g. {shown}); nothing was written. Check the format/mapping, or pass "
+                    f"--allow-rejects (max share {self.max_share:.0%}) to keep the exhibits and inspect the rejects"
+                )
+            break
+
+
+ALLOW_REJECTS = RejectGuard(allow=True)  # keep whatever was readable, however much was rejected
+MODES = ("new", "append", "replace")
+
+
 def ingest(
-    inputs: Iterable[str | Path],
+    inputs: Iterable[str | Path | Source],
     out_dir: str | Path,
     adapter: Adapter | None = None,
     rows_per_part: int = 10_000,
     progress: bool = True,
+    museum: str | None = None,
+    mode: str = "new",
+    guard: RejectGuard = RejectGuard(),
 ) -> IngestStats:
     """Map every record of `inputs` to `out_dir/exhibits/` or `out_dir/rejects/` (with its reason).
 
-    `adapter` None detects the format of each input. Output folders are built beside the final ones
-    and swapped in at the end, so a killed run leaves the previous result intact. Duplicate ids: the
-    first record (in input order) wins, later ones are rejected naming the first.
+    Each input is a path (its format detected, or `adapter`) or a `Source` with its own adapter and
+    museum, so one run can combine catalogues of several formats and mappings. `museum` renames the
+    museum of every input that does not name its own. `mode`: "new" refuses a folder that already
+    holds a run, "append" adds to it (existing exhibits win over duplicates), "replace" starts over.
+    Output folders are built beside the final ones and swapped in at the end, so a killed or refused
+    run leaves the previous result intact and no temp folders. Duplicate ids: the first record (in
+    input order) wins, later ones are rejected naming the first.
     """
+    if mode not in MODES:
+        raise UserError(f"unknown ingest mode {mode!r}; known: {', '.join(MODES)}")
+    sources = [s if isinstance(s, Source) else Source(Path(s), adapter, museum) for s in inputs]
+    sources = [s._replace(path=Path(s.path), museum=s.museum or museum) for s in sources]
+    out = Path(out_dir)
+    _check_out(out, mode)
     with _collect_less():
-        return _ingest([Path(p) for p in inputs], Path(out_dir), adapter, rows_per_part, progress)
+        return _ingest(sources, out, rows_per_part, progress, mode == "append", guard)
 
 
-def _ingest(paths: list[Path], out: Path, adapter: Adapter | None, rows_per_part: int, progress: bool) -> IngestStats:
-    stats = IngestStats()
-    tmp = {name: out / f".{name}.tmp" for name in ("exhibits", "rejects", "people")}
-    for folder in tmp.values():
-        shutil.rmtree(folder, ignore_errors=True)
-    exhibits = _PartWriter(tmp["exhibits"], exhibits_to_table, rows_per_part)
-    rejects = _PartWriter(tmp["rejects"], _rejects_table, rows_per_part)
-    people = PeopleIndex()
-    seen: dict[str, int] = {}  # exhibit_id -> (input index << 40) | position of its first record
-    for path in paths:
-        if not path.exists():
-            raise UserError(f"{path}: no such file")
-    for index, path in enumerate(paths):
-        reader = adapter or detect_adapter(path)
-        counts = {"exhibits": stats.exhibits, "rejects": stats.rejects}
-        for record in tqdm(reader.read(path), desc=f"ingest {path.name}", unit="rec", disable=not progress):
-            stats.records += 1
-            try:
-                exhibit = _map(reader, record)
-                first = seen.get(exhibit.exhibit_id)
-                if first is not None:
-                    where = f"{paths[first >> 40]}#{first & ((1 << 40) - 1)}"
-                    raise RecordRejected("exhibit_id", f"duplicate exhibit_id {exhibit.exhibit_id} (first at {where})")
-            except RecordRejected as rejected:
-                stats.rejects += 1
-                rejects.add(_reject_row(record, rejected))
-                continue
-            seen[exhibit.exhibit_id] = (index << 40) | record.position
-            exhibits.add(exhibit)
-            people.add(exhibit)
-            stats.exhibits += 1
-        stats.inputs.append(
-            {
-                "path": str(path),
-                "sha256": input_digest(path),
-                "adapter": reader.name,
-                "exhibits": stats.exhibits - counts["exhibits"],
-                "rejects": stats.rejects - counts["rejects"],
-            }
+def has_run(out: Path) -> bool:
+    """Whether `out` already holds an ingested catalogue."""
+    return (out / MANIFEST).is_file() or (out / "exhibits").is_dir()
+
+
+def _check_out(out: Path, mode: str) -> None:
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: is a file, not a folder; give a folder for the run")
+    if mode == "new" and has_run(out):
+        raise UserError(
+            f"--out {out}: already holds an ingested catalogue; pass --append to add to it or --replace to start over"
         )
-    exhibits.flush()
-    rejects.flush()
-    people.write(tmp["people"])
-    stats.people = len(people)
-    stats.check()
-    for name, folder in tmp.items():
-        shutil.rmtree(out / name, ignore_errors=True)
-        folder.rename(out / name)
+    if mode == "append" and out.exists() and not (out / MANIFEST).is_file() and (out / "exhibits").is_dir():
+        raise UserError(f"--out {out}: has exhibits/ but no {MANIFEST}; it is not a finished run to append to")
+
+
+def _ingest(
+    sources: list[Source], out: Path, rows_per_part: int, progress: bool, append: bool, guard: RejectGuard
+) -> IngestStats:
+    for source in sources:
+        if not source.path.exists():
+            raise UserError(f"{source.path}: no such file")
+    tmp = {name: out / f".{name}.tmp" for name in ("exhibits", "rejects", "people")}
+    try:
+        stats = _write_parts(sources, out, tmp, rows_per_part, progress, append, guard)
+        for name, folder in tmp.items():
+            shutil.rmtree(out / name, ignore_errors=True)
+            folder.rename(out / name)
+    finally:
+        for folder in tmp.values():
+            shutil.rmtree(folder, ignore_errors=True)
     write_json(
         {
             "version": __version__,
@@ -204,13 +239,120 @@ def _ingest(paths: list[Path], out: Path, adapter: Adapter | None, rows_per_part
     return stats
 
 
-def _map(adapter: Adapter, record: RawRecord) -> Exhibit:
+def _write_parts(
+    sources: list[Source],
+    out: Path,
+    tmp: dict[str, Path],
+    rows_per_part: int,
+    progress: bool,
+    append: bool,
+    guard: RejectGuard,
+) -> IngestStats:
+    for folder in tmp.values():
+        shutil.rmtree(folder, ignore_errors=True)
+    exhibits = _PartWriter(tmp["exhibits"], exhibits_to_table, rows_per_part)
+    rejects = _PartWriter(tmp["rejects"], _rejects_table, rows_per_part)
+    people = PeopleIndex()
+    stats = IngestStats()
+    seen = _FirstSeen()
+    if append and (out / MANIFEST).is_file():
+        _carry_over(out, exhibits, rejects, people, seen, stats)
+    for source in sources:
+        reader = source.adapter or detect_adapter(source.path)
+        counts = {"records": stats.records, "exhibits": stats.exhibits, "rejects": stats.rejects}
+        reasons: Counter[str] = Counter()
+        examples: dict[str, list[str]] = {}
+        desc = f"ingest {source.path.name}"
+        for record in tqdm(reader.read(source.path), desc=desc, unit="rec", disable=not progress):
+            stats.records += 1
+            try:
+                exhibit = _map(reader, record, source.museum)
+                first = seen.first(exhibit.exhibit_id)
+                if first is not None:
+                    raise RecordRejected("exhibit_id", f"duplicate exhibit_id {exhibit.exhibit_id} (first at {first})")
+            except RecordRejected as rejected:
+                stats.rejects += 1
+                rejects.add(_reject_row(record, rejected))
+                key = rejected.field or rejected.reason.split(" (")[0][:80]
+                reasons[key] += 1
+                examples.setdefault(key, []).append(f"{record.source_path}#{record.position}: {rejected.reason}"[:300])
+                continue
+            seen.add(exhibit.exhibit_id, record)
+            exhibits.add(exhibit)
+            people.add(exhibit)
+            stats.exhibits += 1
+        guard.check(source.path, stats.records - counts["records"], reasons, examples)
+        stats.inputs.append(
+            {
+                "path": str(source.path),
+                "sha256": input_digest(source.path),
+                "adapter": reader.name,
+                "exhibits": stats.exhibits - counts["exhibits"],
+                "rejects": stats.rejects - counts["rejects"],
+            }
+        )
+    exhibits.flush()
+    rejects.flush()
+    people.write(tmp["people"])
+    stats.people = len(people)
+    stats.check()
+    return stats
+
+
+class _FirstSeen:
+    """Where each exhibit id was first read, packed as (file number << 40) | position to keep memory small."""
+
+    def __init__(self) -> None:
+        self.at: dict[str, int] = {}
+        self.files: list[str] = []
+        self._number: dict[str, int] = {}
+
+    def add(self, exhibit_id: str, record: RawRecord) -> None:
+        number = self._number.get(record.source_path)
+        if number is None:
+            number = self._number[record.source_path] = len(self.files)
+            self.files.append(record.source_path)
+        self.at[exhibit_id] = (number << 40) | record.position
+
+    def first(self, exhibit_id: str) -> str | None:
+        packed = self.at.get(exhibit_id)
+        if packed is None:
+            return None
+        return f"{self.files[packed >> 40]}#{packed & ((1 << 40) - 1)}"
+
+
+def _carry_over(
+    out: Path, exhibits: _PartWriter, rejects: _PartWriter, people: PeopleIndex, seen: _FirstSeen, stats: IngestStats
+) -> None:
+    """An appended run starts from the existing one: its parts, people, ids and counts."""
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    for key in ("records", "exhibits", "rejects"):
+        setattr(stats, key, int(manifest[key]))
+    stats.inputs.extend(manifest["inputs"])
+    for writer, name in ((exhibits, "exhibits"), (rejects, "rejects")):
+        for part in sorted((out / name).glob("*.parquet")):
+            shutil.copyfile(part, writer.folder / f"part-{writer.parts:05d}.parquet")
+            writer.parts += 1
+    for part in sorted((out / "exhibits").glob("*.parquet")):
+        pf = pq.ParquetFile(part)
+        for batch in pf.iter_batches(columns=["exhibit_id", "source_path"]):
+            for exhibit_id, where in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist()):
+                path, _, position = where.rpartition("#")
+                seen.add(exhibit_id, RawRecord(path, int(position) if position.isdigit() else 0, None))
+    people.load(out / "people")
+
+
+def _map(adapter: Adapter, record: RawRecord, museum: str | None) -> Exhibit:
     if record.error is not None:
         raise RecordRejected(None, record.error)
     try:
-        return adapter.to_exhibit(record)
+        exhibit = adapter.to_exhibit(record)
     except _CONTENT_ERRORS as e:
         raise RecordRejected(None, f"unexpected content ({type(e).__name__}: {e})"[:500]) from None
+    if museum is not None and museum != exhibit.museum:
+        local = exhibit.exhibit_id.removeprefix(f"{exhibit.museum}:")
+        exhibit.museum, exhibit.exhibit_id = museum, make_exhibit_id(museum, local)
+    return exhibit
 
 
 def _reject_row(record: RawRecord, rejected: RecordRejected) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from museumvqa.catalog.schema import PERSON_STRUCT, Exhibit, Person
 from museumvqa.io import write_parquet
@@ -43,6 +44,15 @@ class PeopleIndex:
                 self._people[key] = person if known is None else _merge(known, person)
             self._museum[key] = exhibit.museum
             self._counts[key] = self._counts.get(key, 0) + 1
+
+    def load(self, folder: Path) -> None:
+        """Start from a run's people table (appending to a run keeps its people and their counts)."""
+        for part in sorted(folder.glob("*.parquet")):
+            for row in pq.read_table(part).to_pylist():
+                key = row.pop("person_key")
+                self._museum[key] = row.pop("museum")
+                self._counts[key] = row.pop("exhibit_count")
+                self._people[key] = Person(**{name: row.get(name) for name in Person._fields})
 
     def __len__(self) -> int:
         return len(self._people)

@@ -7,6 +7,7 @@ Unknown values are absent (None / missing key), never the empty string.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -90,6 +91,8 @@ class Person(NamedTuple):
     birth_place: str | None = None
     death_place: str | None = None
     nationality: str | None = None
+    kind: str | None = None  # "person" or "organisation" where the source says (LIDO actor type, party type)
+    qualifier: str | None = None  # attribution qualifier as catalogued ("Copy after", "Tillskriven")
 
 
 @dataclass
@@ -162,6 +165,29 @@ def new_value(fields: tuple[str, str | None, str | None]) -> Value:
     return _tuple_new(Value, fields)
 
 
+_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "đ": "d",
+                          "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D", "ı": "i"})
+
+
+def slug(text: str | None) -> str | None:
+    """'Gåva 1933' -> 'gava-1933', 'Nationalmuseum' -> 'nationalmuseum': letters transliterated, never dropped."""
+    folded = unicodedata.normalize("NFKD", (text or "").translate(_LETTERS))
+    ascii_text = "".join(c for c in folded if not unicodedata.combining(c)).encode("ascii", "ignore").decode()
+    out = "-".join(part for part in "".join(c if c.isalnum() else " " for c in ascii_text.lower()).split())
+    return out or None
+
+
+_PLACEHOLDER_ID = re.compile(r"^[\W_]*(0+|n/?a|none|null|unknown|x+|-+)?$", re.IGNORECASE)
+
+
+def is_placeholder_id(text: str | None) -> bool:
+    """An id that identifies nothing: empty, '0', 'n/a', or a prefix with a zero number ('/Museu:000000')."""
+    if text is None or not text.strip():
+        return True
+    tail = re.split(r"[:/#]", text.strip())[-1]
+    return _PLACEHOLDER_ID.match(text.strip()) is not None or _PLACEHOLDER_ID.match(tail) is not None
+
+
 def make_exhibit_id(museum: str, accession: str) -> str:
     """Stable id `museum:accession` (accession kept verbatim, dots included)."""
     return f"{museum}:{accession}"
@@ -179,6 +205,8 @@ PERSON_STRUCT = pa.struct(
         ("birth_place", pa.string()),
         ("death_place", pa.string()),
         ("nationality", pa.string()),
+        ("kind", pa.string()),
+        ("qualifier", pa.string()),
     ]
 )
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from museumvqa.commands.common import Quiet
+from museumvqa.errors import UserError
 
 
 def register(app: typer.Typer) -> None:
@@ -16,30 +17,52 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def ingest(
         inputs: Annotated[
-            list[Path],
-            typer.Argument(help="Catalogue files or folders (Met API JSON, Met CSV, Tate JSON, LIDO XML, or mapped)."),
+            list[str],
+            typer.Argument(
+                help="Catalogue files or folders, each optionally PATH:FORMAT or PATH:MAPPING.yaml "
+                "(Met API JSON, Met CSV, Tate JSON, LIDO XML, or mapped); formats are detected otherwise."
+            ),
         ],
         out: Annotated[Path, typer.Option(help="Output folder: exhibits/, people/, rejects/, catalog_manifest.json.")],
         format: Annotated[
             str | None,
-            typer.Option("--format", help="met-api | met-csv | tate | lido | mapping; detected per input if absent."),
+            typer.Option("--format", help="Format of inputs without their own (met-api | met-csv | tate | lido | mapping)."),
         ] = None,
         mapping: Annotated[
-            Path | None, typer.Option(help="YAML mapping for generic CSV/JSON/JSONL (implies --format mapping).")
+            Path | None,
+            typer.Option(help="YAML mapping for inputs without their own format (implies --format mapping for them)."),
         ] = None,
         image_dir: Annotated[Path | None, typer.Option(help="Folder of local <objectID>.jpg images (met-api).")] = None,
+        museum: Annotated[
+            str | None, typer.Option(help="Museum name for every exhibit (its id becomes MUSEUM:accession).")
+        ] = None,
+        append: Annotated[bool, typer.Option("--append", help="Add to the catalogue already in --out.")] = False,
+        replace: Annotated[bool, typer.Option("--replace", help="Replace the catalogue already in --out.")] = False,
+        allow_rejects: Annotated[
+            bool, typer.Option("--allow-rejects", help="Keep going when one reject reason covers many records.")
+        ] = False,
+        max_reject_share: Annotated[
+            float, typer.Option(help="Share of a file's records one reject reason may cover before ingest fails.")
+        ] = 0.05,
         quiet: Quiet = False,
     ) -> None:
-        """Read museum records into normalised exhibits; unusable records go to rejects with a reason."""
-        from museumvqa.catalog.adapters import make_adapter
-        from museumvqa.catalog.ingest import ingest as run_ingest
+        """Read museum records into normalised exhibits; unusable records go to rejects with a reason.
 
-        if mapping is not None and format is None:
-            format = "mapping"
-        if image_dir is not None and format is None:
-            format = "met-api"
-        adapter = make_adapter(format, image_dir=image_dir, mapping=mapping) if format else None
-        stats = run_ingest(inputs, out, adapter, progress=not quiet)
+        Several catalogues combine in one run: `ingest met.json tate/ nga.csv:nga.yaml --out RUN`, or
+        later `ingest more.xml --out RUN --append`. Ingest fails (and writes nothing) when one reject
+        reason covers more than --max-reject-share of a file's records, unless --allow-rejects.
+        """
+        from museumvqa.catalog.ingest import RejectGuard, ingest as run_ingest
+        from museumvqa.catalog.sources import parse_sources
+
+        if append and replace:
+            raise UserError("--append and --replace exclude each other")
+        if not 0 <= max_reject_share <= 1:
+            raise UserError(f"--max-reject-share {max_reject_share}: give a share between 0 and 1 (e.g. 0.05)")
+        sources = parse_sources(inputs, format=format, mapping=mapping, image_dir=image_dir, museum=museum)
+        mode = "append" if append else "replace" if replace else "new"
+        guard = RejectGuard(max_share=max_reject_share, allow=allow_rejects)
+        stats = run_ingest(sources, out, progress=not quiet, mode=mode, guard=guard)
         typer.echo(f"{stats.summary()} -> {out}")
 
     catalog = typer.Typer(help="Inspect an ingested catalogue.", no_args_is_help=True)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
 from museumvqa.catalog.adapters.textio import head_text
-from museumvqa.catalog.schema import Exhibit, ImageRef, Person, clean_text, make_exhibit_id
+from museumvqa.catalog.attribution import display_attribution, is_organisation
+from museumvqa.catalog.schema import Exhibit, ImageRef, Person, clean_text, is_placeholder_id, make_exhibit_id, slug
 from museumvqa.errors import UserError
 
 NS = "http://www.lido-schema.org"
@@ -91,14 +92,12 @@ class LidoAdapter(Adapter):
         files = sorted(path.rglob("*.xml")) if path.is_dir() else [path]
         if not files:
             raise UserError(f"{path}: no *.xml files")
-        position = 0
         for file in files:
-            for record in self._read_file(file, position):
-                position = record.position + 1
-                yield record
+            yield from self._read_file(file)
 
-    def _read_file(self, file: Path, start: int) -> Iterator[RawRecord]:
-        position, found, root = start, False, None
+    def _read_file(self, file: Path) -> Iterator[RawRecord]:
+        """The file's records, each with its position in that file (what a reject names)."""
+        position, found, root = 0, False, None
         try:
             for event, element in ET.iterparse(file, events=("start", "end")):
                 if event == "start":
@@ -125,23 +124,38 @@ class LidoAdapter(Adapter):
 
     def to_exhibit(self, record: RawRecord) -> Exhibit:
         lido: ET.Element = record.data
-        rec_id = record.record_id
-        if rec_id is None:
-            raise RecordRejected("lidoRecID", "record has no lidoRecID")
         langs = _Langs(lido)
         ident = "descriptiveMetadata/objectIdentificationWrap"
-        repository = langs.find(lido, f"{ident}/repositoryWrap/repositorySet")
+        repository = _current_repository(langs, lido, f"{ident}/repositoryWrap/repositorySet")
         work_id = langs.first(repository, "workID") if repository is not None else None
         holder = (
             langs.first(repository, "repositoryName/legalBodyName/appellationValue") if repository is not None else None
         )
-        museum = self.museum or _slug(holder)
-        museum = museum or _slug(rec_id.split("/")[0] if "/" in rec_id else None) or "lido"
+        local_id = next(
+            (
+                i
+                for i in (
+                    work_id,
+                    langs.first(lido, "administrativeMetadata/recordWrap/recordID"),
+                    record.record_id,
+                )
+                if not is_placeholder_id(i)
+            ),
+            None,
+        )
+        if local_id is None:
+            raise RecordRejected(
+                "workID", "record has no usable id (no workID in the current repositorySet, recordID or lidoRecID)"
+            )
+        rec_id = record.record_id or ""
+        holder = holder or langs.first(lido, "administrativeMetadata/recordWrap/recordSource/legalBodyName/appellationValue")
+        museum = self.museum or slug(holder)
+        museum = museum or slug(rec_id.split("/")[0] if "/" in rec_id else None) or "lido"
         titles = langs.texts(lido, f"{ident}/titleWrap/titleSet/appellationValue")
         if not titles:
             raise RecordRejected("titleWrap", "record has no title (objectIdentificationWrap/titleWrap)")
         ex = Exhibit(
-            exhibit_id=make_exhibit_id(museum, work_id or rec_id),
+            exhibit_id=make_exhibit_id(museum, local_id),
             museum=museum,
             source_adapter=self.name,
             source_path=f"{record.source_path}#{record.position}",
@@ -201,7 +215,7 @@ class LidoAdapter(Adapter):
         for actor_in_role in langs.find_all(event, "eventActor/actorInRole"):
             person = self._person(langs, actor_in_role)
             if person is not None:
-                ex.add("creator", person.name, lang=None, role=person.role)
+                ex.add("creator", display_attribution(person.name, person.qualifier), lang=None, role=person.role)
                 ex.people.append(person)
         for text, lang in langs.texts(event, "eventDate/displayDate"):
             ex.add("date", text, lang=lang)
@@ -239,7 +253,16 @@ class LidoAdapter(Adapter):
             birth_year=lido_year(langs.first(actor, "vitalDatesActor/earliestDate")),
             death_year=lido_year(langs.first(actor, "vitalDatesActor/latestDate")),
             nationality=langs.first(actor, "nationalityActor/term"),
+            kind=_actor_kind(actor.get(f"{_L}type")),
+            qualifier=langs.first(actor_in_role, "attributionQualifierActor"),
         )
+
+
+def _actor_kind(actor_type: str | None) -> str | None:
+    """LIDO's actor type ("person", "corporation", "organization", "family", a URI) as person / organisation."""
+    if not actor_type:
+        return None
+    return "organisation" if is_organisation(None, actor_type) else "person"
 
 
 def _detach(root: ET.Element, element: ET.Element) -> None:
@@ -257,15 +280,24 @@ def _year_text(year: int) -> str:
     return f"{-year} BCE" if year < 0 else str(year)
 
 
-def _slug(text: str | None) -> str | None:
-    slug = re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")
-    return slug or None
+def _current_repository(langs: _Langs, lido: ET.Element, path: str) -> ET.Element | None:
+    """The repository set that holds the work now: typed `current`, else the first untyped one.
+
+    Sets typed `former` (earlier owners, often holding acquisition text such as "Inköp 1958") never
+    name the museum or the id; a record with only those has no current repository.
+    """
+    sets = langs.find_all(lido, path)
+    kinds = [(s.get(f"{_L}type") or "").rsplit("/", 1)[-1].lower() for s in sets]
+    for wanted in ("current", ""):
+        for repository, kind in zip(sets, kinds):
+            if kind == wanted:
+                return repository
+    return None
 
 
-def iiif_image_url(link: str) -> str:
-    """A IIIF Image API service (base URI or info.json) as a full-size JPEG request."""
-    base = link.removesuffix("/info.json").rstrip("/")
-    return f"{base}/full/max/0/default.jpg"
+def iiif_info_url(link: str) -> str:
+    """A IIIF Image API service (base URI or info.json) as its info.json, so shards ask only the size they need."""
+    return link.removesuffix("/info.json").rstrip("/") + "/info.json"
 
 
 def _rank(kind: str, link: str) -> int | None:
@@ -302,7 +334,7 @@ def _images(langs: _Langs, lido: ET.Element) -> list[ImageRef]:
         if not links:
             continue
         rank, link = min(links)
-        uri = iiif_image_url(link) if rank == 0 else link
+        uri = iiif_info_url(link) if rank == 0 else link
         view = langs.first(resource, "resourceViewDescription") or langs.first(resource, "resourceDescription")
         label = (view or "").lower()
         role = "primary" if not images else _view_role(label)

@@ -19,6 +19,7 @@ from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
 from museumvqa.catalog.adapters.lido import lido_year
 from museumvqa.catalog.adapters.met_csv import iter_csv_rows
 from museumvqa.catalog.adapters.textio import iter_json
+from museumvqa.catalog.attribution import display_attribution, is_organisation
 from museumvqa.catalog.schema import ATTRIBUTES, Exhibit, ImageRef, Person, clean_text, make_exhibit_id
 from museumvqa.errors import UserError
 
@@ -26,7 +27,7 @@ FORMATS = ("csv", "json", "jsonl")
 YEAR_FIELDS = ("date_begin", "date_end")
 SCALAR_FIELDS = ("licence", "rights", "url")
 SCHEMA_FIELDS = (*ATTRIBUTES, *YEAR_FIELDS, *SCALAR_FIELDS, "images")
-PERSON_FIELDS = ("name", "role", "person_id", "birth_year", "death_year", "birth_place", "death_place", "nationality")
+PERSON_FIELDS = Person._fields
 
 
 @functools.lru_cache(maxsize=1024)
@@ -173,6 +174,7 @@ class MappingAdapter(Adapter):
                 person = self._person(item)
                 if person is not None:
                     ex.people.append(person)
+            _qualify_creators(ex)
         return ex
 
     def _person(self, item: Any) -> Person | None:
@@ -186,4 +188,18 @@ class MappingAdapter(Adapter):
             return None
         for key in ("birth_year", "death_year"):
             got[key] = lido_year(got.get(key))
+        if got.get("kind") is not None:  # the source's own party type, e.g. "Organization", "Individual"
+            got["kind"] = "organisation" if is_organisation(None, got["kind"]) else "person"
         return Person(**{k: got.get(k) for k in PERSON_FIELDS})
+
+
+def _qualify_creators(ex: Exhibit) -> None:
+    """A creator value naming a person whose record has a qualifier reads as the catalogue states it ("Attributed to X")."""
+    qualified = {p.name: p.qualifier for p in ex.people if p.qualifier}
+    creators = ex.attributes.get("creator")
+    if not qualified or not creators:
+        return
+    ex.attributes["creator"] = [
+        v._replace(value=display_attribution(v.value, qualified[v.value])) if v.value in qualified else v
+        for v in creators
+    ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
 from museumvqa.catalog.adapters.textio import head_text, iter_json
+from museumvqa.catalog.attribution import display_attribution
 from museumvqa.catalog.schema import Exhibit, ImageRef, Person, clean_text, make_exhibit_id
 
 _YEAR = re.compile(r"^-?\d{1,4}$")
@@ -65,7 +66,9 @@ class MetApiAdapter(Adapter):
         )
         ex.images.extend(self._images(o, object_id))
         ex.add("title", o.get("title"))
-        ex.add("creator", o.get("artistDisplayName"), role=o.get("artistRole"))
+        artist = clean_text(o.get("artistDisplayName"))
+        if artist is not None:
+            ex.add("creator", display_attribution(artist, clean_text(o.get("artistPrefix"))), role=o.get("artistRole"))
         ex.set_date(o.get("objectDate"), parse_year(o.get("objectBeginDate")), parse_year(o.get("objectEndDate")))
         ex.add("medium", o.get("medium"))
         ex.add("object_type", o.get("objectName"))
@@ -115,6 +118,7 @@ class MetApiAdapter(Adapter):
                     birth_year=parse_year(o.get("artistBeginDate")) if is_main else None,
                     death_year=parse_year(o.get("artistEndDate")) if is_main else None,
                     nationality=clean_text(o.get("artistNationality")) if is_main else None,
+                    qualifier=clean_text(o.get("artistPrefix")) if is_main else None,
                 )
             )
         if main and not any(p.name == main for p in people):
@@ -125,6 +129,7 @@ class MetApiAdapter(Adapter):
                     birth_year=parse_year(o.get("artistBeginDate")),
                     death_year=parse_year(o.get("artistEndDate")),
                     nationality=clean_text(o.get("artistNationality")),
+                    qualifier=clean_text(o.get("artistPrefix")),
                 )
             )
         return people

@@ -9,6 +9,7 @@ from pathlib import Path
 from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
 from museumvqa.catalog.adapters.met_api import parse_year
 from museumvqa.catalog.adapters.textio import head_text, open_text, sniff_encoding
+from museumvqa.catalog.attribution import display_attribution
 from museumvqa.catalog.schema import Exhibit, Person, clean_text, make_exhibit_id
 from museumvqa.errors import UserError
 
@@ -115,10 +116,11 @@ class MetCsvAdapter(Adapter):
         roles, ids = _split(r.get("Artist Role")), _split(r.get("Constituent ID"))
         nationalities = _split(r.get("Artist Nationality"))
         begins, ends = _split(r.get("Artist Begin Date")), _split(r.get("Artist End Date"))
+        prefixes = _split(r.get("Artist Prefix"))
         for n, name in enumerate(names):
             if name is None:
                 continue
-            ex.add("creator", name, role=_at(roles, n))
+            ex.add("creator", display_attribution(name, _at(prefixes, n)), role=_at(roles, n))
             ex.people.append(
                 Person(
                     name=name,
@@ -127,5 +129,6 @@ class MetCsvAdapter(Adapter):
                     birth_year=parse_year(_at(begins, n)),
                     death_year=parse_year(_at(ends, n)),
                     nationality=_at(nationalities, n),
+                    qualifier=_at(prefixes, n),
                 )
             )

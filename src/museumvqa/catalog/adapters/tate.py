@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
 from museumvqa.catalog.adapters.met_api import parse_year
 from museumvqa.catalog.adapters.textio import head_text, iter_json, loads
+from museumvqa.catalog.attribution import MAKER, display_attribution, qualifier_kind
 from museumvqa.catalog.schema import Exhibit, ImageRef, Person, Value, clean_text, make_exhibit_id, new_value
 from museumvqa.errors import UserError
 
@@ -121,14 +122,14 @@ class TateAdapter(Adapter):
         files = sorted(folder.rglob("*.json"))
         if not files:
             raise UserError(f"{folder}: no Tate artwork *.json files")
-        for position, file in enumerate(files):
+        for file in files:  # one record per file: its position in that file is 0
             rel = str(file.relative_to(folder))
             try:
                 data = loads(file.read_text(encoding="utf-8-sig"))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-                yield RawRecord(str(file), position, None, rel, f"cannot read artwork file ({e})")
+                yield RawRecord(str(file), 0, None, rel, f"cannot read artwork file ({e})")
                 continue
-            yield RawRecord(str(file), position, data, rel)
+            yield RawRecord(str(file), 0, data, rel)
 
     def to_exhibit(self, record: RawRecord) -> Exhibit:
         w = record.data
@@ -164,21 +165,24 @@ class TateAdapter(Adapter):
         for contributor in w.get("contributors") or []:
             name = clean_text(contributor.get("fc")) if isinstance(contributor, dict) else None
             if name:
-                ex.add("creator", name, role=contributor.get("role"))
-                ex.people.append(self._person(contributor, name))
+                role = clean_text(contributor.get("role"))
+                qualifier = role if qualifier_kind(role) != MAKER else None  # Tate's roles "after", "circle of"
+                ex.add("creator", display_attribution(name, qualifier), role=role)
+                ex.people.append(self._person(contributor, name, role, qualifier))
         ex.images.extend(_images(w))
         return ex
 
-    def _person(self, contributor: dict[str, Any], name: str) -> Person:
+    def _person(self, contributor: dict[str, Any], name: str, role: str | None, qualifier: str | None) -> Person:
         artist = self._artists.get(str(contributor.get("id")), _NO_ARTIST)
         return Person(
             name=name,
-            role=clean_text(contributor.get("role")),
+            role=role,
             person_id=clean_text(contributor.get("id")),
             birth_year=artist.birth_year if artist.has_birth_year else parse_year(contributor.get("birthYear")),
             death_year=artist.death_year or parse_year(contributor.get("deathYear")),
             birth_place=artist.birth_place,
             death_place=artist.death_place,
+            qualifier=qualifier,
         )
 
 
