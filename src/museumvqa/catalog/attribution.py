@@ -69,7 +69,8 @@ _UNKNOWN = re.compile(
     r"^[\[(]?\s*(unknown|unidentified|anonymous|anon\.?|not known|not recorded|no maker|maker unknown|"
     r"artist unknown|okänd|okänt|okända|obekant|anonym|anonymt|inconnu|inconnue|anonyme|unbekannt|anonym|"
     r"desconocido|desconocida|anónimo|anónima|sconosciuto|anonimo|ignoto|onbekend|anoniem|tuntematon|nimetön|"
-    r"anonim|necunoscut|necunoscută|n\.\s?n\.|nn|n/a|\?+)(?!\w)",
+    r"anonim|necunoscut|nieznany|ismeretlen|neznámý|neznámy|ukjent|ukendt|"
+    r"necunoscută|n\.\s?n\.|nn|n/a|\?+)(?!\w)",
     re.IGNORECASE,
 )
 # A national or regional school names no one: "British (?) School", "Hollandsk skola", "École française".
@@ -157,6 +158,21 @@ def is_qualifier_only(text: str | None) -> bool:
 def is_qualified(text: str | None) -> bool:
     """Whether a value carries an attribution qualifier ('Circle of X', 'X, workshop of')."""
     return parse_attribution(text).qualifier is not None
+
+
+# Roles in a production that did not make the work: who paid, ordered, owned or gave it.
+_NOT_MAKER_ROLE = re.compile(
+    r"\b(commission\w*|patron|paymaster|client|donor|donator|owner|former owner|funder|funding|sponsor|sitter|"
+    r"dedicatee|beställare|uppdragsgivare|finansiering\w*|givare|ägare|auftraggeber|stifter|besitzer|"
+    r"commanditaire|donateur|propriétaire|comitente|committente|proprietario|opdrachtgever|eigenaar|"
+    r"comanditar|proprietar|donator)\b",
+    re.IGNORECASE,
+)
+
+
+def is_maker_role(role: str | None) -> bool:
+    """Whether a production role made the work ("artist", "printer", "Konstnär"); not "commissioner", "paymaster"."""
+    return not role or _NOT_MAKER_ROLE.search(role) is None
 
 
 def is_organisation(name: str | None, party_type: str | None = None) -> bool:

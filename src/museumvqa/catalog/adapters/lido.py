@@ -15,7 +15,7 @@ from pathlib import Path
 
 from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
 from museumvqa.catalog.adapters.textio import head_text
-from museumvqa.catalog.attribution import display_attribution, is_organisation
+from museumvqa.catalog.attribution import display_attribution, is_maker_role, is_organisation
 from museumvqa.catalog.schema import Exhibit, ImageRef, Person, clean_text, is_placeholder_id, make_exhibit_id, slug
 from museumvqa.errors import UserError
 
@@ -24,6 +24,9 @@ _L = f"{{{NS}}}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _YEAR = re.compile(r"^\s*(-?\d{1,4})(?:\D|$)")
 _PRODUCTION = ("production", "creation", "herstellung", "lido00007", "lido00012")
+_ACQUISITION = ("acquisition", "förvärv", "erwerb", "acquisition", "lido00001")
+_YEAR_IN_TEXT = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
+_WORKSHOP_LABEL = re.compile(r"^(workshop|atelier|werkstatt|verkstad|taller|bottega)\s*:", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=256)
@@ -164,7 +167,9 @@ class LidoAdapter(Adapter):
             ex.add("title", text, lang=lang)
         classification = "descriptiveMetadata/objectClassificationWrap"
         self._add(ex, langs, lido, "object_type", f"{classification}/objectWorkTypeWrap/objectWorkType/term")
-        self._add(ex, langs, lido, "classification", f"{classification}/classificationWrap/classification/term")
+        for kind in langs.find_all(lido, f"{classification}/classificationWrap/classification"):
+            if "europeana" not in (kind.get(f"{_L}type") or "").lower():  # Europeana's media type (IMAGE, TEXT)
+                self._add(ex, langs, kind, "classification", "term")
         self._add(ex, langs, lido, "inscription", f"{ident}/inscriptionsWrap/inscriptions/inscriptionTranscription")
         self._add(
             ex, langs, lido, "description", f"{ident}/objectDescriptionWrap/objectDescriptionSet/descriptiveNoteValue"
@@ -182,7 +187,9 @@ class LidoAdapter(Adapter):
         )
         ex.url = langs.first(lido, "administrativeMetadata/recordWrap/recordInfoSet/recordInfoLink")
         ex.images.extend(_images(langs, lido))
-        ex.licence = next((i.licence for i in ex.images if i.licence), None)
+        record_rights = "administrativeMetadata/recordWrap/recordRights/rightsType"
+        ex.licence = langs.first(lido, f"{record_rights}/term") or langs.first(lido, f"{record_rights}/conceptID")
+        ex.licence = ex.licence or next((i.licence for i in ex.images if i.licence), None)
         return ex
 
     @staticmethod
@@ -209,14 +216,19 @@ class LidoAdapter(Adapter):
     def _add_event(self, ex: Exhibit, langs: _Langs, event: ET.Element) -> None:
         kinds = " ".join(t.lower() for t, _ in langs.texts(event, "eventType/term"))
         kinds += " ".join(c.text or "" for c in langs.find_all(event, "eventType/conceptID"))
+        if any(word in kinds.lower() for word in _ACQUISITION):
+            self._add_acquisition(ex, langs, event)
+            return
         is_production = not kinds.strip() or any(word in kinds.lower() for word in _PRODUCTION)
         if not is_production:
             return
         for actor_in_role in langs.find_all(event, "eventActor/actorInRole"):
             person = self._person(langs, actor_in_role)
-            if person is not None:
+            if person is None:
+                continue
+            ex.people.append(person)
+            if is_maker_role(person.role):  # a commissioner or a funder of the production did not make the work
                 ex.add("creator", display_attribution(person.name, person.qualifier), lang=None, role=person.role)
-                ex.people.append(person)
         for text, lang in langs.texts(event, "eventDate/displayDate"):
             ex.add("date", text, lang=lang)
         begin = lido_year(langs.first(event, "eventDate/date/earliestDate"))
@@ -227,14 +239,32 @@ class LidoAdapter(Adapter):
                 shown = [_year_text(y) for y in dict.fromkeys((begin, end)) if y is not None]
                 ex.add("date", "–".join(shown), lang=None)
         self._add(ex, langs, event, "place", "eventPlace/displayPlace")
-        self._add(ex, langs, event, "place", "eventPlace/place/namePlaceSet/appellationValue")
-        self._add(ex, langs, event, "culture", "culture/term")
+        for place in langs.find_all(event, "eventPlace/place"):
+            names = [langs.first(place, "namePlaceSet/appellationValue")]
+            names += [langs.first(part, "namePlaceSet/appellationValue") for part in langs.find_all(place, "partOfPlace")]
+            ex.add("place", ", ".join(n for n in names if n) or None, lang=None)
+        for text, lang in langs.texts(event, "culture/term"):
+            if not _WORKSHOP_LABEL.match(text):  # "workshop: Necunoscut" names a maker, not a culture
+                ex.add("culture", text, lang=lang)
         self._add(ex, langs, event, "period", "periodName/term")
-        self._add(ex, langs, event, "medium", "eventMaterialsTech/displayMaterialsTech")
+        for shown in langs.find_all(event, "eventMaterialsTech/displayMaterialsTech"):
+            attribute = "technique" if "technique" in (shown.get(f"{_L}label") or "").lower() else "medium"
+            ex.add(attribute, "".join(shown.itertext()), lang=langs.of.get(id(shown)))
         for term in langs.find_all(event, "eventMaterialsTech/materialsTech/termMaterialsTech"):
             kind = (term.get(f"{_L}type") or "").lower()
             attribute = "technique" if "technique" in kind else "medium"
             self._add(ex, langs, term, attribute, "term")
+
+    @staticmethod
+    def _add_acquisition(ex: Exhibit, langs: _Langs, event: ET.Element) -> None:
+        """The acquisition year from an acquisition event's date (its years, else the first year its text names)."""
+        year = lido_year(langs.first(event, "eventDate/date/earliestDate"))
+        if year is None:
+            shown = " ".join(t for t, _ in langs.texts(event, "eventDate/displayDate"))
+            found = _YEAR_IN_TEXT.search(shown)
+            year = int(found[0]) if found else None
+        if year is not None and "acquisition_year" not in ex.attributes:
+            ex.add("acquisition_year", str(year), lang=None)
 
     @staticmethod
     def _person(langs: _Langs, actor_in_role: ET.Element) -> Person | None:
@@ -317,7 +347,7 @@ def _rank(kind: str, link: str) -> int | None:
 
 
 def _view_role(label: str) -> str:
-    if "verso" in label or "back" in label:
+    if any(word in label for word in ("verso", "back", "baksida", "rückseite", "revers")):
         return "verso"
     return "detail" if "detail" in label else "additional"
 
@@ -336,7 +366,7 @@ def _images(langs: _Langs, lido: ET.Element) -> list[ImageRef]:
         rank, link = min(links)
         uri = iiif_info_url(link) if rank == 0 else link
         view = langs.first(resource, "resourceViewDescription") or langs.first(resource, "resourceDescription")
-        label = (view or "").lower()
+        label = (view or link.rsplit("/", 1)[-1]).lower()
         role = "primary" if not images else _view_role(label)
         licence = langs.first(resource, "rightsResource/rightsType/term") or langs.first(
             resource, "rightsResource/rightsType/conceptID"

@@ -19,7 +19,7 @@ from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
 from museumvqa.catalog.adapters.lido import lido_year
 from museumvqa.catalog.adapters.met_csv import iter_csv_rows
 from museumvqa.catalog.adapters.textio import iter_json
-from museumvqa.catalog.attribution import display_attribution, is_organisation
+from museumvqa.catalog.attribution import display_attribution, is_maker_role, is_organisation
 from museumvqa.catalog.schema import ATTRIBUTES, Exhibit, ImageRef, Person, clean_text, make_exhibit_id
 from museumvqa.errors import UserError
 
@@ -67,6 +67,7 @@ class Mapping:
     format: str | None = None
     lang: str = "en"
     people: dict[str, str] = field(default_factory=dict)
+    makers: tuple[str, ...] = ()  # people roles that made the work (lower case; "any": every maker role)
     source: str = "mapping"
 
     @classmethod
@@ -89,9 +90,17 @@ class Mapping:
         bad = sorted(k for k in fields if str(k).split("@")[0] not in SCHEMA_FIELDS)
         if bad:
             raise UserError(f"{path}: unknown schema fields {', '.join(bad)}; known: {', '.join(SCHEMA_FIELDS)}")
+        makers = people.pop("makers", None)
         bad = sorted(k for k in people if k != "each" and k not in PERSON_FIELDS)
-        if bad or (people and ("each" not in people or "name" not in people)):
-            raise UserError(f"{path}: people needs 'each' and 'name'; person fields: {', '.join(PERSON_FIELDS)}")
+        if bad:
+            raise UserError(
+                f"{path}: unknown people keys {', '.join(map(str, bad))}; known: each, makers, {', '.join(PERSON_FIELDS)}"
+            )
+        missing = [k for k in ("each", "name") if k not in people]
+        if people and missing:
+            raise UserError(f"{path}: people needs {' and '.join(repr(k) for k in missing)} (where the list is, its name)")
+        if makers is not None and not (makers == "any" or isinstance(makers, list)):
+            raise UserError(f"{path}: people.makers must be a list of roles (e.g. [Designer, Artist]) or 'any'")
         if data.get("format") not in (None, *FORMATS):
             raise UserError(f"{path}: format must be one of {', '.join(FORMATS)}")
         return cls(
@@ -101,40 +110,64 @@ class Mapping:
             format=data.get("format"),
             lang=str(data.get("lang") or "en"),
             people={str(k): str(v) for k, v in people.items()},
+            makers=("any",) if makers == "any" else tuple(str(m).lower() for m in makers or ()),
             source=str(path),
         )
 
 
 class MappingAdapter(Adapter):
-    """Generic records through a Mapping; the match counts of every path are checked per input file."""
+    """Generic records through a Mapping; the match counts of every path are checked over each input."""
 
     name = "mapping"
 
     def __init__(self, mapping: Mapping) -> None:
         self.mapping = mapping
-        self._matched: dict[str, int] = {}
+        self._matched: dict[str, int] = {}  # per mapping path: records where it found a value
+        self._objects: dict[str, int] = {}  # ... where it found only objects (a path that stops too early)
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> MappingAdapter:
         return cls(Mapping.load(Path(path)))
 
     def read(self, path: Path) -> Iterator[RawRecord]:
-        fmt = self.mapping.format or path.suffix.lstrip(".").lower()
-        if fmt not in FORMATS:
-            raise UserError(f"{path}: cannot tell csv/json/jsonl from the name; set 'format' in the mapping")
+        """The records of a file, or of every csv/json/jsonl file in a folder (one object per file is common).
+
+        A path that matched no record of the whole input, or only objects where text was expected, is an error.
+        """
+        files = self._files(path)
         self._matched = {name: 0 for name in self._paths()}
+        self._objects = {name: 0 for name in self._paths()}
         records = 0
-        if fmt == "csv":
-            rows = ((pos, row, err) for pos, _header, row, err in iter_csv_rows(path))
-        else:
-            rows = iter_json(path)
-        for position, data, error in rows:
-            records += 1
-            ids = extract(data, self.mapping.id) if isinstance(data, dict) else []
-            yield RawRecord(str(path), position, data, clean_text(ids[0]) if ids else None, error)
+        for file in files:
+            fmt = self.mapping.format or file.suffix.lstrip(".").lower()
+            if fmt not in FORMATS:
+                raise UserError(f"{file}: cannot tell csv/json/jsonl from the name; set 'format' in the mapping")
+            if fmt == "csv":
+                rows = ((pos, row, err) for pos, _header, row, err in iter_csv_rows(file))
+            else:
+                rows = iter_json(file)
+            for position, data, error in rows:
+                records += 1
+                ids = extract(data, self.mapping.id) if isinstance(data, dict) else []
+                yield RawRecord(str(file), position, data, clean_text(ids[0]) if ids else None, error)
         never = [name for name, count in self._matched.items() if count == 0]
         if records and never:
+            only_objects = [name for name in never if self._objects[name]]
+            if only_objects:
+                raise UserError(
+                    f"{path}: mapping paths found objects, not text, in every record: {', '.join(only_objects)}; "
+                    f"map a key inside them (e.g. type.name) in {self.mapping.source}"
+                )
             raise UserError(f"{path}: mapping paths matched no record: {', '.join(never)} (see {self.mapping.source})")
+
+    def _files(self, path: Path) -> list[Path]:
+        if not path.is_dir():
+            return [path]
+        suffixes = (self.mapping.format,) if self.mapping.format else FORMATS
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lstrip(".").lower() in suffixes)
+        if not files:
+            raise UserError(f"{path}: no {'/'.join(suffixes)} files in this folder for mapping {self.mapping.source}")
+        return files
 
     def _paths(self) -> dict[str, str]:
         paths = {self.mapping.id: self.mapping.id, **{f"{k}: {v}": v for k, v in self.mapping.fields.items()}}
@@ -144,7 +177,9 @@ class MappingAdapter(Adapter):
     def _get(self, label: str, data: Any, path: str) -> list[Any]:
         values = extract(data, path)
         if values and label in self._matched:
-            self._matched[label] += 1
+            texts = [v for v in values if not isinstance(v, dict)]
+            self._matched[label] += 1 if texts or label.startswith("people.each") else 0
+            self._objects[label] += 0 if texts else 1
         return values
 
     def to_exhibit(self, record: RawRecord) -> Exhibit:
@@ -174,8 +209,17 @@ class MappingAdapter(Adapter):
                 person = self._person(item)
                 if person is not None:
                     ex.people.append(person)
+                    if self._made_it(person):
+                        ex.add("creator", display_attribution(person.name, person.qualifier), lang=None, role=person.role)
             _qualify_creators(ex)
         return ex
+
+    def _made_it(self, person: Person) -> bool:
+        """Whether a linked person is a maker the mapping names as creator (`people.makers`)."""
+        makers = self.mapping.makers
+        if not makers or not is_maker_role(person.role):
+            return False
+        return makers == ("any",) or (person.role or "").lower() in makers
 
     def _person(self, item: Any) -> Person | None:
         got: dict[str, Any] = {}
