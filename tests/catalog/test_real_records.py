@@ -75,6 +75,8 @@ def test_romanian_register_roles_unknown_makers_and_labels(tmp_path: Path) -> No
     assert "IMAGE" not in tram.values("classification")  # Europeana's media type is not a classification
     assert tram.values("place") == ["Edinburg, Scoția"]  # the locality with the country it is part of
     assert not any(v.startswith("workshop:") for v in tram.values("culture"))
+    gramophone = next(e for e in exhibits.values() if "The Gramophone Company Ltd. Hayes" in e.values("creator"))
+    assert gramophone.values("culture") == []  # "workshop: The Gramophone Company..." is its maker
     assert tram.licence == "CC0"
     locomotives = [e for e in exhibits.values() if e.values("title")[0].startswith("Locomotivă")]
     assert locomotives and all(not e.values("creator") for e in locomotives)  # C.F.R., the paymaster, made nothing

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
 from museumvqa.catalog.adapters.textio import head_text
-from museumvqa.catalog.attribution import display_attribution, is_maker_role, is_organisation
+from museumvqa.catalog.attribution import display_attribution, is_maker_role, is_organisation, is_unknown
 from museumvqa.catalog.schema import Exhibit, ImageRef, Person, clean_text, is_placeholder_id, make_exhibit_id, slug
 from museumvqa.errors import UserError
 
@@ -242,10 +242,14 @@ class LidoAdapter(Adapter):
         for place in langs.find_all(event, "eventPlace/place"):
             names = [langs.first(place, "namePlaceSet/appellationValue")]
             names += [langs.first(part, "namePlaceSet/appellationValue") for part in langs.find_all(place, "partOfPlace")]
-            ex.add("place", ", ".join(n for n in names if n) or None, lang=None)
+            unique = {n.casefold(): n for n in reversed([n for n in names if n])}  # "Constanța, Constanța": once
+            ex.add("place", ", ".join(reversed(unique.values())) or None, lang=None)
         for text, lang in langs.texts(event, "culture/term"):
-            if not _WORKSHOP_LABEL.match(text):  # "workshop: Necunoscut" names a maker, not a culture
+            workshop = _WORKSHOP_LABEL.match(text)  # "workshop: Philco" names a maker, not a culture
+            if workshop is None:
                 ex.add("culture", text, lang=lang)
+            elif not is_unknown(maker := text[workshop.end() :].strip()):
+                ex.add("creator", maker, lang=None, role="workshop")
         self._add(ex, langs, event, "period", "periodName/term")
         for shown in langs.find_all(event, "eventMaterialsTech/displayMaterialsTech"):
             attribute = "technique" if "technique" in (shown.get(f"{_L}label") or "").lower() else "medium"
