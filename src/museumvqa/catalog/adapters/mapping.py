@@ -19,7 +19,7 @@ from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
 from museumvqa.catalog.adapters.lido import lido_year
 from museumvqa.catalog.adapters.met_csv import iter_csv_rows
 from museumvqa.catalog.adapters.textio import iter_json
-from museumvqa.catalog.attribution import display_attribution, is_maker_role, is_organisation
+from museumvqa.catalog.attribution import MAKER, display_attribution, is_maker_role, is_organisation, qualifier_kind
 from museumvqa.catalog.schema import ATTRIBUTES, Exhibit, ImageRef, Person, clean_text, make_exhibit_id
 from museumvqa.errors import UserError
 
@@ -151,6 +151,11 @@ class MappingAdapter(Adapter):
                 ids = extract(data, self.mapping.id) if isinstance(data, dict) else []
                 yield RawRecord(str(file), position, data, clean_text(ids[0]) if ids else None, error)
         never = [name for name, count in self._matched.items() if count == 0]
+        if records and self.mapping.id in never:  # then no record got as far as its fields: name the id alone
+            raise UserError(
+                f"{path}: the id path {self.mapping.id!r} matched none of the {records} records"
+                f"{self._format_hint(files)}; fix 'id' (or 'format') in {self.mapping.source}"
+            )
         if records and never:
             only_objects = [name for name in never if self._objects[name]]
             if only_objects:
@@ -159,6 +164,13 @@ class MappingAdapter(Adapter):
                     f"map a key inside them (e.g. type.name) in {self.mapping.source}"
                 )
             raise UserError(f"{path}: mapping paths matched no record: {', '.join(never)} (see {self.mapping.source})")
+
+    def _format_hint(self, files: list[Path]) -> str:
+        """Why every record may have missed: the mapping's `format` differs from what the file names say."""
+        named = sorted({f.suffix.lstrip(".").lower() for f in files} & set(FORMATS) - {self.mapping.format})
+        if not self.mapping.format or not named:
+            return ""
+        return f" (read as {self.mapping.format}, as the mapping's 'format' says, but the files are .{', .'.join(named)})"
 
     def _files(self, path: Path) -> list[Path]:
         if not path.is_dir():
@@ -232,6 +244,8 @@ class MappingAdapter(Adapter):
             return None
         for key in ("birth_year", "death_year"):
             got[key] = lido_year(got.get(key))
+        if got.get("qualifier") == got.get("role") and qualifier_kind(got.get("qualifier")) == MAKER:
+            got["qualifier"] = None  # one source field for both: "Designer" is a role, "Workshop of" a qualifier
         if got.get("kind") is not None:  # the source's own party type, e.g. "Organization", "Individual"
             got["kind"] = "organisation" if is_organisation(None, got["kind"]) else "person"
         return Person(**{k: got.get(k) for k in PERSON_FIELDS})
