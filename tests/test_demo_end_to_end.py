@@ -44,6 +44,9 @@ def test_every_stage_writes_its_outputs(demo_run: tuple[Path, list[str]]) -> Non
         assert set(answerer["tasks"]["category"]["by_category"]) == {r["category"] for r in general}
     report = (run / "report.md").read_text()
     assert "No pretrained weights were used" in report and "baseline:majority" in report
+    audit = json.loads((run / "questions" / "audit.json").read_text())
+    assert audit["pairs"] == pq.read_metadata(run / "questions" / "qa.parquet").num_rows
+    assert "Dataset quality (questions audit)" in report
     assert "data:image/png;base64," in (run / "report.html").read_text()
 
 
@@ -56,7 +59,7 @@ def test_rerun_reuses_finished_stages(demo_run: tuple[Path, list[str]], met_reco
         records=str(run.parent / "objects.json"), bootstrap=100, train=TrainConfig(epochs=2, batch_size=16)
     )
     run_demo(run, config, progress=False, log=again.append)
-    assert sum("reusing" in line for line in again) == 6
+    assert sum("reusing" in line for line in again) == 7  # ingest, questions, audit, shards, benchmarks, train, evaluate
 
 
 @pytest.mark.slow

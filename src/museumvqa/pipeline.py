@@ -18,6 +18,7 @@ from museumvqa.evaluation.report import write_report
 from museumvqa.evaluation.run import evaluate_run
 from museumvqa.images.shards import build_shards
 from museumvqa.layout import RunLayout
+from museumvqa.questions.audit import audit_run, write_audit
 from museumvqa.questions.generate import generate_questions
 from museumvqa.sample import met_sample_dir
 from museumvqa.training.config import TrainConfig
@@ -85,7 +86,7 @@ def run_demo(
         run.root / CATALOG_MANIFEST,
         force,
         log,
-        lambda: ingest([records], run.root, MetApiAdapter(image_dir), progress=progress),
+        lambda: ingest([records], run.root, MetApiAdapter(image_dir), progress=progress, mode="replace"),
     )
     _stage(
         "questions",
@@ -101,6 +102,13 @@ def run_demo(
             seed=config.seed,
             progress=progress,
         ),
+    )
+    _stage(
+        "audit",
+        run.questions / "audit.json",
+        force,
+        log,
+        lambda: write_audit(audit_run(run.root), run.questions),
     )
     _stage(
         "shards",

@@ -4,7 +4,9 @@ The generator caches and shares answers across languages and exhibits and builds
 Arrow; this reference does none of that, so any difference is a change of output, not of speed.
 """
 
+import re
 import zlib
+from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,31 +15,56 @@ import pytest
 
 from museumvqa.catalog.adapters.lido import LidoAdapter
 from museumvqa.catalog.schema import EXHIBIT_SCHEMA, Exhibit, exhibit_to_row
-from museumvqa.questions.answers import ANSWERS, gold
+from museumvqa.questions.answers import ANSWERS, gold, language_of
 from museumvqa.questions.generate import generate_questions
 from museumvqa.questions.glossary import LANGUAGES, load_glossary
 from museumvqa.questions.records import iter_exhibits
 from museumvqa.questions.templates import available_languages, load_language
 
 
+def constant(exhibits: list[Exhibit]) -> set[tuple[str, str]]:
+    """(museum, category) whose first answer is the same for >= 90% of >= 20 exhibits, counted exactly."""
+    glossary = load_glossary()
+    answers: dict[tuple[str, str], Counter[str]] = {}
+    for ex in exhibits:
+        for category, answer in ANSWERS.items():
+            fact = answer(ex, glossary)
+            if fact is not None:
+                answers.setdefault((ex.museum, category), Counter())[fact.candidates[0].text] += 1
+    return {key for key, c in answers.items() if c.total() >= 20 and max(c.values()) >= 0.9 * c.total()}
+
+
 def reference(exhibits: list[Exhibit], languages: list[str], max_per_category: int, seed: int) -> list[dict]:
     glossary = load_glossary()
     extra = set(available_languages()) - set(languages)
+    skip = constant(exhibits)
     rows = []
     for ex in exhibits:
-        facts = {c: f for c, answer in ANSWERS.items() if (f := answer(ex, glossary)) is not None}
+        facts = {
+            c: f for c, answer in ANSWERS.items() if (ex.museum, c) not in skip and (f := answer(ex, glossary))
+        }
         exhibit_hash = zlib.crc32(f"{seed}|{ex.exhibit_id}".encode())
         kinds = ex.values("object_type") or ex.values("classification")
         term = next((t for v in kinds if (t := glossary.find("object_types", v))), None)
-        own = sorted({v.lang for v in ex.attributes.get("title", []) if v.lang in extra})
+        own = sorted({language_of(v.lang) for vs in ex.attributes.values() for v in vs} & extra)
         for lang in languages + own:
             spec = load_language(lang)
             forms = term.translate(lang) if term else None
             noun, gender = (forms[0], term.genders.get(lang)) if term and forms else (None, None)
             phrases = {name: spec.noun_phrase(name, noun, gender) for name in spec.noun_phrases}
+            plain = {name: spec.noun_phrase(name, None, None) for name in spec.noun_phrases}
+            named = set(re.findall(r"\w+", " ".join(phrases.values()).casefold()))
+            named -= set(re.findall(r"\w+", " ".join(plain.values()).casefold()))
             for category, fact in facts.items():
                 pool = [t for t in spec.templates if t.category == category]
                 answer = gold(fact, spec, glossary)
+                if answer is None:
+                    continue
+                assert answer.language in (lang, "*")
+                # a noun phrase that says an answer ("this painting" -> "Painting") gives way to the plain one
+                said_away = any(
+                    (words := re.findall(r"\w+", a.casefold())) and set(words) <= named for a in answer.answers
+                )
                 start = zlib.crc32(f"|{lang}|{category}".encode(), exhibit_hash)
                 for k in range(min(max_per_category, len(pool))):
                     t = pool[(start + k) % len(pool)]
@@ -48,7 +75,7 @@ def reference(exhibits: list[Exhibit], languages: list[str], max_per_category: i
                             "category": category,
                             "language": lang,
                             "template_id": t.id,
-                            "question": t.text.format_map({**phrases, **fact.slots}),
+                            "question": t.text.format_map({**(plain if said_away else phrases), **fact.slots}),
                             "answers": answer.answers,
                             "visual": t.visual,
                             "answer_language": answer.language,
@@ -67,13 +94,13 @@ def _check(exhibits_dir: Path, out: Path, languages: list[str], max_per_category
 
 
 def test_met_sample_all_languages(ingested_sample: Path, tmp_path: Path) -> None:
-    assert _check(ingested_sample / "exhibits", tmp_path / "a", list(LANGUAGES), 1, 0) > 19_000
+    assert _check(ingested_sample / "exhibits", tmp_path / "a", list(LANGUAGES), 1, 0) > 12_000
     assert _check(ingested_sample / "exhibits", tmp_path / "b", ["sv", "en"], 3, 7) > 5_000
 
 
 @pytest.mark.slow
 def test_tate_sample_all_languages(tate_run: Path, tmp_path: Path) -> None:
-    assert _check(tate_run / "exhibits", tmp_path, list(LANGUAGES), 1, 3) > 300_000
+    assert _check(tate_run / "exhibits", tmp_path, list(LANGUAGES), 1, 3) > 200_000
 
 
 def test_record_languages_from_a_lido_record(tmp_path: Path) -> None:

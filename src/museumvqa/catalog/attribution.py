@@ -59,7 +59,8 @@ _QUALIFIERS: dict[str, tuple[str, ...]] = {
 _KIND_OF = {phrase: kind for kind, phrases in _QUALIFIERS.items() for phrase in phrases}
 _ALTERNATION = "|".join(re.escape(p) for p in sorted(_KIND_OF, key=len, reverse=True))
 # "Copy after Rembrandt", "Attributed to: Rembrandt"
-_PREFIX = re.compile(rf"^(?P<q>{_ALTERNATION})\s*:?\s+(?P<name>\S.*)$", re.IGNORECASE)
+# "Attributed to the Master of ...": the article belongs to the qualifier, not the name.
+_PREFIX = re.compile(rf"^(?P<q>{_ALTERNATION})\s*:?\s+(?:the\s+)?(?P<name>\S.*)$", re.IGNORECASE)
 # "Rembrandt, circle of", "Rembrandt (copy after)", "Rembrandt (attributed)"
 _SUFFIX = re.compile(rf"^(?P<name>.*?\S)\s*(?:,\s*|\(\s*|\s(?=and\s))(?P<q>{_ALTERNATION})\s*\)?$", re.IGNORECASE)
 _BARE = re.compile(rf"^\s*(?:{_ALTERNATION})\s*:?\s*$", re.IGNORECASE)

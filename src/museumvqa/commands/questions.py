@@ -30,11 +30,21 @@ def register(app: typer.Typer) -> None:
         record_languages: Annotated[
             bool, typer.Option(help="Also ask in the languages of a record's own titles (e.g. Swedish LIDO).")
         ] = True,
+        constant_share: Annotated[
+            float, typer.Option(help="A category whose top answer covers this share of a museum's exhibits is not asked.")
+        ] = 0.9,
+        constant_min_exhibits: Annotated[
+            int, typer.Option(help="Exhibits a (museum, category) needs before it can count as constant.")
+        ] = 20,
         quiet: Quiet = False,
     ) -> None:
         """Generate question/answer pairs in the given languages; identical output for the same seed."""
+        from museumvqa.inputs import input_folder, output_folder, require_columns
         from museumvqa.questions.generate import generate_questions
 
+        what = "the exhibits/ folder that `ingest` wrote"
+        require_columns(input_folder(exhibits, "--exhibits", what), ("exhibit_id", "attributes", "people"), what)
+        output_folder(out)
         counts = generate_questions(
             exhibits,
             out,
@@ -44,6 +54,8 @@ def register(app: typer.Typer) -> None:
             seed,
             not quiet,
             record_languages,
+            constant_share=constant_share,
+            constant_min_exhibits=constant_min_exhibits,
         )
         typer.echo(
             f"{sum(counts.values())} QA pairs in {out / 'qa.parquet'}: "
@@ -70,3 +82,35 @@ def register(app: typer.Typer) -> None:
             for key, n in result[name]:
                 typer.echo(f"| {key} | {n} | {100 * n / total:.1f}% |")
         typer.echo(f"\n{total} pairs in {qa}")
+
+    @group.command("audit")
+    def audit(
+        run: Annotated[Path, typer.Argument(help="Run folder with exhibits/ and questions/qa.parquet.")],
+        overrides: Annotated[
+            list[str] | None,
+            typer.Option("--set", help="A check's threshold (--set language_text=0.1) or a setting (max_tokens=15, "
+                         "tokens.title=40, constant_share=0.95, constant_min_exhibits=20, examples=3)."),
+        ] = None,
+        threshold: Annotated[
+            float | None, typer.Option(help="One threshold (share of a cell's pairs) for every check; --set wins.")
+        ] = None,
+        strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any check exceeds its threshold.")] = False,
+    ) -> None:
+        """Quality report of the QA pairs per source x language x category: questions/audit.md and audit.json."""
+        from museumvqa.questions.audit import SUMMARY_HEADER, audit_run, settings_from, summary_rows, write_audit
+
+        report = audit_run(run, settings_from(overrides or [], threshold))
+        md_path, _ = write_audit(report, run / "questions")
+        typer.echo("| " + " | ".join(SUMMARY_HEADER) + " |\n|" + "---|" * len(SUMMARY_HEADER))
+        for row in summary_rows(report):
+            typer.echo("| " + " | ".join(row) + " |")
+        breaches = report.breaches()
+        typer.echo(f"\n{report.pairs} pairs, {len(breaches)} check x cell results over threshold; report: {md_path}")
+        if strict and breaches:
+            worst = breaches[0]
+            typer.echo(
+                f"audit failed: {worst.check} is {100 * worst.share:.1f}% of {worst.cell.key} "
+                f"(threshold {100 * worst.threshold:.1f}%), the worst of {len(breaches)} over threshold",
+                err=True,
+            )
+            raise typer.Exit(1)

@@ -21,6 +21,7 @@ from museumvqa.evaluation.plots import category_bars, paper_comparison, task_bar
 from museumvqa.evaluation.tables import BREAKDOWNS, Table, score_tables
 from museumvqa.io import atomic_path
 from museumvqa.layout import RunLayout
+from museumvqa.questions.audit import audit_summary_lines
 from museumvqa.sample import SAMPLE_SOURCE
 
 # The paper's published figures (ICCV version), shown beside ours and marked as such.
@@ -163,6 +164,9 @@ def build_blocks(
         bench = _load(layout.benchmarks / "manifest.json")
         if bench:
             blocks.append(_task_table(bench))
+        audit = _load(layout.questions / "audit.json")
+        if audit:
+            blocks += [Heading(3, "Dataset quality (questions audit)"), Text(audit_summary_lines(audit))]
     scores = _merged_scores(layouts, labels)
     if scores:
         blocks.append(Heading(2, "Scores"))
@@ -303,6 +307,9 @@ def _html(blocks: Sequence[Block]) -> str:
     )
 
 
+RUN_PARTS = ("exhibits", "questions", "shards", "benchmarks", "scores.json")  # what a report can show
+
+
 def write_report(
     run_dir: str | Path,
     settings: dict[str, Any] | None = None,
@@ -317,6 +324,10 @@ def write_report(
     for run in runs:
         if not run.is_dir():
             raise UserError(f"{run}: no such run folder")
+        if not any((run / part).exists() for part in RUN_PARTS):
+            raise UserError(
+                f"{run}: not a run folder (none of {', '.join(RUN_PARTS)}); give a folder the stages wrote, e.g. runs/demo"
+            )
     out = Path(out_dir) if out_dir is not None else runs[0]
     files = out / FILES_DIR
     files.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,21 @@
 
 A category function returns the exhibit's `Facts` (candidate answers with their language, plus the
 names a template may mention) or None: no value, no question. `gold` turns facts into the answers of
-one question language: record values in that language first, controlled-vocabulary values through
-the glossary when every value has a translation, otherwise the source values keeping their own tag.
+one question language, or None when that language has none.
+
+Answer language (the rule every pair keeps): a question's answers are in the question's language or
+language-neutral (NEUTRAL "*": names, numbers, years, measurements). A vocabulary value (materials,
+object types, roles, nationalities) in another language is translated through the curated glossary;
+any other value in another language is not asked in this language (the generator asks it in the
+record's own language instead). A value with no language tag ("und") is asked only where it reads
+the same in every language (a name, a year, a measurement) or the glossary knows it; otherwise never.
+`Gold.language` is the question's language, or NEUTRAL when every answer is neutral.
+
+Makers: creator values are parsed with `catalog.attribution` ("Kopia efter Rembrandt", a person's
+own qualifier, Tate's role "after"): only unqualified and "attributed to" names answer "who made
+this?"; copies after, circles, schools and former attributions do not, and unknown markers
+("Okänd", "Unidentified artist", "British School") never answer anything. Person facts are asked of
+people only (`Person.kind`, else the name heuristic `attribution.is_organisation`).
 """
 
 from __future__ import annotations
@@ -14,24 +27,58 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
-from museumvqa.catalog.schema import Exhibit, Person, clean_text
+from museumvqa.catalog.attribution import (
+    MAKER,
+    Attribution,
+    is_maker_role,
+    is_organisation,
+    is_unknown,
+    parse_attribution,
+    qualifier_kind,
+)
+from museumvqa.catalog.schema import Exhibit, Person, Value, clean_text
 from museumvqa.questions.glossary import Glossary, Term
 
 if TYPE_CHECKING:
     from museumvqa.questions.templates import LanguageSpec
 
-# Creator values that name nobody; asking "who made this?" with these as gold teaches nothing.
-_ANONYMOUS = re.compile(r"^(unidentified|unknown|anonymous)\b", re.IGNORECASE)
 _PARENTHESISED = re.compile(r"^(?P<main>[^()]+?)\s*\((?P<inner>[^()]+)\)$")
-# Placeholder texts some catalogues store instead of leaving a field empty.
-_NO_VALUE = re.compile(r"^(date )?(not known|unknown|undated|n\.\s?d\.?|none|\?)$", re.IGNORECASE)
+# Placeholder texts some catalogues store instead of leaving a field empty ("Untitled" is a real title: kept).
+_NO_VALUE = re.compile(
+    r"^[\[(]?\s*((date |title )?(not known|unknown)|undated|n\.\s?d\.?|s\.\s?d\.?|o\.\s?j\.?|u\.\s?å\.?|"
+    r"none|null|n/?a|no title|without title|not titled|-+|\?+|okänd|okänt|inconnu|unbekannt|desconocido|"
+    r"sconosciuto|onbekend)\s*[\])]?$",
+    re.IGNORECASE,
+)
 # Tate-style flags saying that something is inscribed, not what: not an inscription text.
 _INSCRIPTION_FLAG = re.compile(r"^((date|signature|title|signed|dated)( and )?)+ inscribed$", re.IGNORECASE)
 _NEUTRAL = re.compile(r"^[\d\s\-–—/.,:()]+$")  # numbers and ranges read the same in every language
+_MEASUREMENT = re.compile(r"^[\d\s.,()]+(\s*[x×]\s*[\d.,]+)*\s*(mm|cm|m)?$")  # '31,5 x 25 cm'
 _METRIC = re.compile(r"(\d+(?:[.,]\d+)?(?:\s*[x×]\s*\d+(?:[.,]\d+)?){0,2})\s*(mm|cm|m)\b")
+# Dimension texts hold several measurements ('support: 318 x 394 mm frame: 479 x 379 x 40 mm' once
+# newlines are collapsed): split after a unit followed by a word, and at ';'.
+# Where one measured part ends and the next starts: 'Image: ... (30.8 x 34 cm) Overall with mounting: ...'.
+_DIMENSION_PARTS = re.compile(r"(?:(?<=mm)|(?<=cm)|(?<=\)))\s+(?=[^\W\d_])(?![x×]\s)|\s*;\s*|\s+\|\s+|\n")
+# What a frame, mount or base measures is not the object's size, in any catalogue language.
+_NOT_THE_OBJECT = re.compile(
+    r"\b(frames?|framed|with frame|ram|ramen|ramens|inramad|rahmen|gerahmt|cadre|encadré|encadrement|marco|"
+    r"enmarcado|cornice|incorniciato|lijst|ingelijst|mounts?|mounted|passepartout|passe-partout|montering|"
+    r"montage|kehys|sockel|socle|plinth|pedestal|mounting)\b",
+    re.IGNORECASE,
+)
+# Running times ('duration: 1min, 53sec', '3:20') are not sizes.
+_DURATION = re.compile(
+    r"\b(duration|durée|dauer|duración|durata|duur|speltid|running time)\b|"
+    r"\d\s*(min|mins|minutes?|minuten|minuter|minuti|minutos|sec|secs|seconds?|secondes?|sekunden|sekunder|"
+    r"secondi|segundos|hrs?|hours?)\b|\b\d{1,2}:\d{2}\b",
+    re.IGNORECASE,
+)
 _MEDIUM_PIECES = re.compile(r"\.\s+|;\s*")
 _MEDIUM_TERMS = re.compile(r",\s*(?:and\s+)?|\s+and\s+|\s+with\s+")
 _VERSO = re.compile(r"^verso:\s*", re.IGNORECASE)
+# ISO 639-2 codes some exports use instead of BCP-47's two letters.
+_THREE_LETTER = {"eng": "en", "swe": "sv", "fre": "fr", "fra": "fr", "ger": "de", "deu": "de", "spa": "es",
+                 "ita": "it", "dut": "nl", "nld": "nl", "rum": "ro", "ron": "ro", "fin": "fi"}  # fmt: skip
 
 NEUTRAL = "*"  # language of a value that reads the same in every language (years, measurements, names)
 UNTAGGED = "und"  # BCP-47 "undetermined": the source did not say which language a value is in
@@ -67,9 +114,44 @@ class Facts(NamedTuple):
 
 
 class Gold(NamedTuple):
+    """A question's answers: `language` is the question's language, or NEUTRAL when all answers are neutral."""
+
     answers: list[str]
     language: str
     derived: bool
+
+
+@lru_cache(maxsize=256)
+def language_of(tag: str | None) -> str:
+    """'sv-SE' -> 'sv', 'swe' -> 'sv', None -> 'und': the primary language a tag names, as templates are named."""
+    if not tag:
+        return UNTAGGED
+    primary = tag.strip().lower().replace("_", "-").split("-")[0]
+    return _THREE_LETTER.get(primary, primary) or UNTAGGED
+
+
+def split_top_level(text: str, separator: str | re.Pattern[str] = ",") -> list[str]:
+    """'Madrid (Madrid province, Spain), Spain' -> ['Madrid (Madrid province, Spain)', 'Spain'] (not in brackets).
+
+    `separator` is a character or a pattern; a match inside brackets never splits.
+    """
+    pattern = separator if isinstance(separator, re.Pattern) else re.compile(re.escape(separator))
+    if not any(bracket in text for bracket in "([{"):
+        return [part.strip() for part in pattern.split(text) if part.strip()]
+    depth_at, depth = [], 0
+    for char in text:
+        if char in ")]}":
+            depth = max(depth - 1, 0)
+        depth_at.append(depth)
+        if char in "([{":
+            depth += 1
+    parts, start = [], 0
+    for match in pattern.finditer(text):
+        if depth_at[match.start()] == 0 and (match.end() == len(text) or depth_at[max(match.end() - 1, 0)] == 0):
+            parts.append(text[start : match.start()])
+            start = match.end()
+    parts.append(text[start:])
+    return [part.strip() for part in parts if part.strip()]
 
 
 def unique(values: list[str]) -> list[str]:
@@ -124,7 +206,8 @@ def _candidate(text: str, lang: str | None) -> tuple[Candidate, str] | None:
     """
     if _NO_VALUE.match(text):
         return None
-    return Candidate(text, NEUTRAL if _NEUTRAL.match(text) else lang or UNTAGGED), text.casefold()
+    neutral = _NEUTRAL.match(text) or _MEASUREMENT.match(text)
+    return Candidate(text, NEUTRAL if neutral else language_of(lang)), text.casefold()
 
 
 def _facts(candidates: list[Candidate], **kw: object) -> Facts | None:
@@ -135,15 +218,52 @@ def title_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
     return _facts(_values(ex, "title"))
 
 
+def makers(ex: Exhibit) -> list[tuple[Value, str]]:
+    """The creator values naming who made the work, with that name: unqualified or "attributed to" only.
+
+    A qualifier comes from the value itself ("Kopia efter Rembrandt", "Rubens, circle of"), else from
+    the linked person's `qualifier`, else from a role that is one (Tate's "after"). Roles of people
+    who did not make the work (paymaster, owner) do not make them makers either.
+    """
+    creators = ex.attributes.get("creator")
+    if not creators:
+        return []
+    qualifiers = tuple((p.name, p.qualifier) for p in ex.people if p.qualifier) if ex.people else ()
+    return _makers(tuple(creators), qualifiers)
+
+
+@lru_cache(maxsize=1 << 14)
+def _makers(creators: tuple[Value, ...], qualifiers: tuple[tuple[str, str], ...]) -> list[tuple[Value, str]]:
+    """`makers`, cached per creator values (the same artists recur); shared: never mutate."""
+    qualifier_of = dict(qualifiers)
+    out = []
+    for v in creators:
+        found = _attribution(v.value, v.role, qualifier_of.get(v.value))
+        if found.is_maker and is_maker_role(v.role):
+            out.append((v, found.name))  # type: ignore[arg-type]
+    return out
+
+
+@lru_cache(maxsize=1 << 14)
+def _attribution(text: str, role: str | None, qualifier: str | None) -> Attribution:
+    """`parse_attribution` of a creator value, its person's qualifier or a qualifying role applying when it has none."""
+    found = parse_attribution(text)
+    written = qualifier or (role if role and qualifier_kind(role) != MAKER else None)
+    if found.qualifier is None and found.name is not None and written:
+        return parse_attribution(found.name, written)
+    return found
+
+
 def creator_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
-    names = [v for v in ex.values("creator") if not _ANONYMOUS.match(v)]
-    return _facts([Candidate(a, NEUTRAL) for a in unique([alias for n in names for alias in name_aliases(n)])])
+    names = unique([alias for _, name in makers(ex) for alias in name_aliases(name)])
+    return _facts([Candidate(a, NEUTRAL) for a in names])
 
 
 def creator_role_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
-    for v in ex.attributes.get("creator", []):
-        if v.role and not _ANONYMOUS.match(v.value):
-            return Facts((Candidate(v.role, v.lang or UNTAGGED),), section="roles", slots={"creator": v.value})
+    """The first maker's role as catalogued (a role that is an attribution qualifier is not a role)."""
+    for v, name in makers(ex):
+        if v.role and qualifier_kind(v.role) == MAKER and not _NO_VALUE.match(v.role):
+            return Facts((Candidate(v.role, language_of(v.lang)),), section="roles", slots={"creator": name})
     return None
 
 
@@ -169,7 +289,8 @@ def medium_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
     candidates = _values(ex, "medium")
     if not candidates:
         return None
-    composed = _composition(candidates[0].text, glossary) if len(candidates) == 1 else ()
+    english = len(candidates) == 1 and candidates[0].lang == "en"
+    composed = _composition(candidates[0].text, glossary) if english else ()
     return Facts(tuple(candidates), composed=composed)
 
 
@@ -248,17 +369,31 @@ def object_type_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
     """
     candidates = _values(ex, "object_type")
     if not candidates:
-        candidates = [c for c in _values(ex, "classification") if glossary.find("object_types", c.text)]
+        candidates = _object_classes(tuple(ex.values("classification")), glossary)
     return _facts(candidates, section="object_types")
 
 
+@lru_cache(maxsize=1 << 12)
+def _object_classes(classes: tuple[str, ...], glossary: Glossary) -> list[Candidate]:
+    """Classifications as the object types the glossary names them: 'on paper, unique' answers 'work on paper'.
+
+    A classification is the museum's filing label, not a name for the object; shared: never mutate.
+    """
+    terms = [t for c in classes if (t := glossary.find("object_types", c))]
+    return _dedupe([Candidate(t.english, "en", derived=True) for t in terms])
+
+
 def culture_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
-    return _facts(_dedupe(_values(ex, "culture") + _values(ex, "place")))
+    places = _values(ex, "culture") + _values(ex, "place")
+    return _facts(_dedupe([c for c in places if not is_unknown(c.text)]))
 
 
 def dimensions_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
-    """The catalogue text, with its first metric measurement ('114.5 x 55.6 cm') as a derived answer."""
-    candidates = _values(ex, "dimensions")
+    """The object's measurements as catalogued, its first metric one ('114.5 x 55.6 cm') also as a derived answer.
+
+    Frames, mounts and bases are not the object, and a running time is not a size: those parts are left out.
+    """
+    candidates = [c for v in ex.attributes.get("dimensions", ()) for c in _object_sizes(v.value, v.lang)]
     if not candidates:
         return None
     match = _METRIC.search(candidates[0].text)
@@ -266,6 +401,14 @@ def dimensions_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
         measure = re.sub(r"\s*[x×]\s*", " x ", match[1])
         candidates.insert(0, Candidate(f"{measure} {match[2]}", NEUTRAL, derived=True))
     return _facts(_dedupe(candidates))
+
+
+@lru_cache(maxsize=1 << 14)
+def _object_sizes(text: str, lang: str | None) -> tuple[Candidate, ...]:
+    """The parts of a dimension text that measure the object itself, as candidates."""
+    parts = split_top_level(text, _DIMENSION_PARTS)
+    kept = (p for p in parts if any(ch.isdigit() for ch in p) and not _NOT_THE_OBJECT.search(p))
+    return tuple(found[0] for p in kept if not _DURATION.search(p) and (found := _candidate(p.strip(), lang)))
 
 
 def inscription_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
@@ -276,28 +419,52 @@ def _plain(attribute: str) -> Callable[[Exhibit, Glossary], Facts | None]:
     return lambda ex, glossary: _facts(_values(ex, attribute))
 
 
-def _person(ex: Exhibit, fact: str) -> Person | None:
-    """The first linked person with this fact, creators first: templates name them as {person}."""
+def _person(ex: Exhibit, fact: str) -> tuple[Person, str] | None:
+    """The first linked person (not organisation) with this fact, makers first, and the bare name templates use."""
     if not ex.people:
         return None
-    creators = set(ex.values("creator"))
-    known = [p for p in ex.people if getattr(p, fact) is not None and not _ANONYMOUS.match(p.name)]
-    return next((p for p in known if p.name in creators), known[0] if known else None)
+    known = []
+    for p in ex.people:
+        if getattr(p, fact) is not None and is_person(p):
+            name = _attribution(p.name, None, None).name
+            if name is not None:
+                known.append((p, name))
+    if not known:
+        return None
+    names = {name for _, name in makers(ex)}
+    return next((found for found in known if found[1] in names), known[0])
+
+
+def is_person(person: Person) -> bool:
+    """The source's kind where it says; otherwise the documented name heuristic (Inc., Manufactory, & Co., ...)."""
+    if person.kind is not None:
+        return person.kind != "organisation"
+    return not _organisation_name(person.name)
+
+
+@lru_cache(maxsize=1 << 14)
+def _organisation_name(name: str) -> bool:
+    """`is_organisation` by name, cached: the same artists recur across a collection."""
+    return is_organisation(name)
 
 
 def _person_facts(fact: str) -> Callable[[Exhibit, Glossary], Facts | None]:
     def facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
-        person = _person(ex, fact)
-        if person is None:
+        found = _person(ex, fact)
+        if found is None:
             return None
-        value = str(getattr(person, fact))
-        slots = {"person": person.name}
+        person, name = found
+        value = clean_text(str(getattr(person, fact)))
+        if value is None or _NO_VALUE.match(value) or (not fact.endswith("_year") and is_unknown(value)):
+            return None
+        slots = {"person": name}
         if fact.endswith("_year"):
             return Facts((Candidate(value, NEUTRAL),), slots=slots)
-        if fact == "nationality":
-            return Facts((Candidate(value, "en"),), section="nationalities", slots=slots)
-        # A place 'Wigan, United Kingdom' also accepts 'Wigan'; place names are kept as catalogued.
-        town = value.split(",")[0].strip()
+        if fact == "nationality":  # in the cataloguing language; translated through the glossary
+            return Facts((Candidate(value, _record_language(ex)),), section="nationalities", slots=slots)
+        # A place 'Wigan, United Kingdom' also accepts 'Wigan'; place names are kept as catalogued
+        # (exonyms differ: 'London' is 'Londres' in French), so they are in the cataloguing language.
+        town = split_top_level(value)[0]
         candidates = [Candidate(value, _record_language(ex))]
         if town != value:
             candidates.append(Candidate(town, _record_language(ex), derived=True))
@@ -308,7 +475,8 @@ def _person_facts(fact: str) -> Callable[[Exhibit, Glossary], Facts | None]:
 
 def _record_language(ex: Exhibit) -> str:
     """The cataloguing language: that of the record's first tagged title."""
-    return next((v.lang for v in ex.attributes.get("title", []) if v.lang), UNTAGGED)
+    tagged = (language_of(v.lang) for v in ex.attributes.get("title", ()))
+    return next((lang for lang in tagged if lang != UNTAGGED), UNTAGGED)
 
 
 def _dedupe(candidates: list[Candidate]) -> list[Candidate]:
@@ -347,67 +515,57 @@ ANSWERS: dict[str, Callable[[Exhibit, Glossary], Facts | None]] = {
 }
 
 
-def gold(facts: Facts, spec: LanguageSpec, glossary: Glossary) -> Gold:
-    """The answers of a question asked in `spec.language`, tagged with the language they are in."""
+def gold(facts: Facts, spec: LanguageSpec, glossary: Glossary) -> Gold | None:
+    """The answers of a question asked in `spec.language`; None when nothing answers it in that language."""
     return golds(facts, (spec,), glossary)[0]
 
 
-def golds(facts: Facts, specs: Sequence[LanguageSpec], glossary: Glossary) -> list[Gold]:
+def golds(facts: Facts, specs: Sequence[LanguageSpec], glossary: Glossary) -> list[Gold | None]:
     """`gold` for several question languages at once, as the generator asks them (seven or more per exhibit).
 
-    Languages that no candidate is in share one answer list, ordered once; glossary translations, composed
-    media and centuries come from caches keyed by plain strings, as vocabularies repeat across records.
-    The returned lists are shared: never mutate them.
+    Per language, in order: the record's values in that language (with the neutral ones); else every
+    other value's curated translation; else a composed medium; else the neutral values alone; else None.
+    Translations, composed media and centuries come from caches keyed by plain strings. The returned
+    lists are shared: never mutate them.
     """
     candidates = facts.candidates
     if facts.century is not None:
         return [Gold(_century_answers(facts.century, spec.century), spec.language, True) for spec in specs]
-    derived = any(c.derived for c in candidates)
-    tagged = {c.lang for c in candidates}
-    english = tuple(c.text for c in candidates if c.lang == "en") if facts.section else ()
-    shared: tuple[list[str], str | None] | None = None  # the ordering of languages no candidate is in
-    out: list[Gold] = []
+    neutral = [c for c in candidates if c.lang == NEUTRAL]
+    foreign = tuple((c.text, c.lang) for c in candidates if c.lang != NEUTRAL)
+    out: list[Gold | None] = []
     for spec in specs:
         lang = spec.language
-        if english and lang not in tagged:
-            # The record's own value in this language wins; otherwise translate its English values.
-            translated = _translate(english, facts.section, lang, glossary)  # type: ignore[arg-type]
-            if translated:
-                out.append(Gold(translated, lang, derived))
-                continue
-        if facts.composed and lang != "en" and candidates[0].lang != lang:
+        own = [c for c in candidates if c.lang == lang or c.lang == NEUTRAL]
+        if len(own) > len(neutral):
+            out.append(Gold([c.text for c in own], lang, any(c.derived for c in own)))
+            continue
+        translated = _translate(foreign, facts.section, lang, glossary) if facts.section and foreign else None
+        if translated:
+            answers = unique(translated + [c.text for c in neutral])
+            out.append(Gold(answers, lang, any(c.derived for c in candidates)))
+            continue
+        if facts.composed and lang != "en":
             composed = compose_medium(facts.composed, lang, (spec.words["and"], spec.words["on"]), glossary)
             if composed:
                 out.append(Gold([composed], lang, True))
                 continue
-        if lang in tagged:
-            texts, first = _ordered(candidates, lang)
-        else:
-            shared = shared or _ordered(candidates, NEUTRAL)
-            texts, first = shared
-        out.append(Gold(texts, lang if first == NEUTRAL else first, derived))  # type: ignore[arg-type]
+        out.append(Gold([c.text for c in neutral], NEUTRAL, any(c.derived for c in neutral)) if neutral else None)
     return out
 
 
-def _ordered(candidates: tuple[Candidate, ...], lang: str) -> tuple[list[str], str | None]:
-    """Texts in `lang` or neutral first, then the others; and the language of the first one."""
-    own = [c for c in candidates if c.lang in (lang, NEUTRAL)]
-    ordered = own + [c for c in candidates if c.lang not in (lang, NEUTRAL)]
-    return [c.text for c in ordered], ordered[0].lang
-
-
 @lru_cache(maxsize=1 << 16)
-def _translate(english: tuple[str, ...], section: str, lang: str, glossary: Glossary) -> list[str] | None:
-    """Every English value's forms in `lang`, or None unless all of them have a curated translation."""
+def _translate(
+    values: tuple[tuple[str, str], ...], section: str, lang: str, glossary: Glossary
+) -> list[str] | None:
+    """Every (text, language) value's forms in `lang`, or None unless all of them have a curated translation."""
     answers: list[str] = []
-    for text in english:
-        term = glossary.find(section, text)
+    for text, source in values:
+        term = glossary.find_in(section, source, text)
         forms = term.translate(lang) if term else None
         if not forms:
             return None
         answers += forms
-        if lang == "en":
-            answers.append(text)  # the catalogue's own spelling stays an accepted answer
     return unique(answers)
 
 

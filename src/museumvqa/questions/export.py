@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from museumvqa.errors import UserError
 from museumvqa.images.reader import iter_samples
 from museumvqa.images.shards import INDEX_NAME
+from museumvqa.inputs import input_file, output_folder, parquet_schema, require_columns
 from museumvqa.io import atomic_path, write_json
 
 Format = Literal["llava", "sharegpt", "hf"]
@@ -48,6 +49,7 @@ def primary_images(shards_dir: Path) -> dict[str, str]:
     path = shards_dir / INDEX_NAME
     if not path.is_file():
         raise UserError(f"{path}: no shard index here (run `museumvqa shards` first)")
+    require_columns(path, ("key", "exhibit_id", "role"), "a shard index (shards/index.parquet)")
     index = pq.read_table(path, columns=["key", "exhibit_id", "role"]).to_pylist()
     keys: dict[str, str] = {}
     for row in sorted(index, key=lambda r: r["role"] != "primary"):
@@ -56,9 +58,8 @@ def primary_images(shards_dir: Path) -> dict[str, str]:
 
 
 def _read_qa(qa_path: Path) -> list[dict[str, Any]]:
-    if not qa_path.is_file():
-        raise UserError(f"{qa_path}: no such QA Parquet file")
-    schema = pq.read_schema(qa_path)
+    input_file(qa_path, "--qa", "a QA Parquet file (questions/qa.parquet or a split)")
+    schema = parquet_schema(qa_path, "a QA Parquet file (questions/qa.parquet or a split)")
     missing = [c for c in _QA_COLUMNS if c not in schema.names]
     if missing:
         raise UserError(f"{qa_path}: not a QA table (missing columns {', '.join(missing)})")
@@ -112,10 +113,15 @@ def export_dataset(
     """Write the QA pairs of `qa_path` with their images in `format`; returns what was written."""
     if format not in FORMATS:
         raise UserError(f"unknown export format {format!r}; known: {', '.join(FORMATS)}")
-    qa_path, shards_dir, out = Path(qa_path), Path(shards_dir), Path(out_dir)
+    qa_path, shards_dir, out = Path(qa_path), Path(shards_dir), output_folder(Path(out_dir))
     rows = _read_qa(qa_path)
     images = primary_images(shards_dir)
     kept = [r for r in rows if r["exhibit_id"] in images]
+    if not kept:
+        raise UserError(
+            f"export: none of the {len(rows)} questions in {qa_path} has an image in {shards_dir}; "
+            "give the shards folder of the same run"
+        )
     keys = {images[r["exhibit_id"]] for r in kept}
     _export_images(shards_dir, keys, out)
     records: list[dict[str, Any]] = []

@@ -9,13 +9,23 @@ large the collection is.
 Speed (see benchmarks/questions): per pair, Python only picks a template slot and keeps its question
 and answer; the columns that follow from the slot (ids, category, language, visual) and the exhibit id
 are expanded by Arrow when a batch is written.
+
+A language gets a pair only when the category has answers in it (see `answers`: never a question
+whose gold is in another language). A category whose answer is the same for nearly every exhibit of
+a museum (the museum's own name as acquisition, "artist" as every role) teaches nothing there. The
+pass over the exhibits also counts, per (museum, category), how concentrated the answers are (a
+bounded summary, not the answers); a second pass over the written pairs (Arrow, no Python per row)
+then leaves out the (museum, category) found constant. Counting while generating, not in a pass of
+its own, keeps each exhibit's facts computed once. The manifest lists them with share and answer.
 """
 
 from __future__ import annotations
 
+import re
+import tempfile
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -29,7 +39,7 @@ from tqdm import tqdm
 from museumvqa.catalog.schema import Exhibit
 from museumvqa.errors import UserError
 from museumvqa.io import atomic_path, write_json
-from museumvqa.questions.answers import ANSWERS, SLOTS, Facts, Gold, golds
+from museumvqa.questions.answers import ANSWERS, SLOTS, Facts, Gold, golds, language_of
 from museumvqa.questions.glossary import Glossary, Term, load_glossary
 from museumvqa.questions.records import iter_exhibits
 from museumvqa.questions.templates import LanguageSpec, Template, available_languages, load_language
@@ -44,13 +54,70 @@ QA_SCHEMA = pa.schema(
         ("question", pa.string()),
         ("answers", pa.list_(pa.string())),
         ("visual", pa.bool_()),
-        ("answer_language", pa.string()),  # language of answers[0]; "und" when the source did not say
+        ("answer_language", pa.string()),  # the question's language, or "*" when every answer is language-neutral
         ("derived", pa.bool_()),  # answers computed from the record (century, 'canvas' from 'Oil on canvas')
     ]
 )
 _ROWS_PER_BATCH = 65536
+_UNASKED = Gold([], "", False)
 # Answers are cached per distinct facts (vocabularies repeat); the cache starts afresh when this full.
 _ANSWER_CACHE_SIZE = 1 << 16
+# Distinct answers counted per (museum, category) in the survey (Misra-Gries): memory is bounded by
+# museums x categories x this, and a dominant answer's share is undercounted by at most 1/this.
+_SURVEY_COUNTERS = 64
+
+
+@dataclass(frozen=True)
+class ConstantCategory:
+    """A category not asked for one museum: `answer` answers `share` of its `exhibits` that have the category."""
+
+    museum: str
+    category: str
+    answer: str
+    share: float
+    exhibits: int
+
+
+class _Concentration:
+    """Exhibits with the category, and the heavy hitters among their answers (Misra-Gries summary)."""
+
+    __slots__ = ("total", "counts")
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.counts: dict[str, int] = {}  # answer (first candidate, as written) -> count lower bound
+
+    def add(self, answer: str) -> None:
+        self.total += 1
+        counts = self.counts
+        if answer in counts:
+            counts[answer] += 1
+        elif len(counts) < _SURVEY_COUNTERS:
+            counts[answer] = 1
+        else:
+            for other in list(counts):
+                counts[other] -= 1
+                if not counts[other]:
+                    del counts[other]
+
+    def top(self) -> tuple[str, int]:
+        """The most frequent answer and a lower bound of its count ("", 0 when none)."""
+        if not self.counts:
+            return "", 0
+        answer = max(sorted(self.counts), key=self.counts.__getitem__)
+        return answer, self.counts[answer]
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())
+
+
+def _gives_away(answers: list[str], named: frozenset[str]) -> bool:
+    """Whether the question's noun phrase already says an answer (every word of it)."""
+    return any((words := _words(answer)) and set(words) <= named for answer in answers)
 
 
 @dataclass(frozen=True)
@@ -100,6 +167,7 @@ class _Batch:
 
     def __init__(self) -> None:
         self.exhibit_ids: list[str] = []
+        self.museums: list[str] = []
         self.runs: list[int] = []
         self.slots: list[int] = []
         self.questions: list[str] = []
@@ -110,20 +178,22 @@ class _Batch:
     def __len__(self) -> int:
         return len(self.slots)
 
-    def first(self, per_language: list[Gold]) -> int:
+    def first(self, per_language: list[Gold | None]) -> int:
         """Where the fact's answers start in `golds`, added on first sight (the tuple keeps `id` unique)."""
         found = self._first.get(id(per_language))
         if found is None:
             found = self._first[id(per_language)] = (len(self.golds), per_language)
-            self.golds += per_language
+            self.golds += [g or _UNASKED for g in per_language]  # a language without answers is never pointed at
         return found[0]
 
-    def table(self, slots: _Slots) -> pa.Table:
+    def table(self, slots: _Slots, museum: bool = False) -> pa.Table:
+        """The QA_SCHEMA table of the batch; with `museum`, plus each pair's museum (to leave constant ones out)."""
         rows = pa.array(self.slots, pa.int32())
         per_slot = {
             name: pa.array(values, QA_SCHEMA.field(name).type).take(rows) for name, values in slots.columns.items()
         }
-        exhibit_ids = pa.array(self.exhibit_ids, pa.string()).take(np.repeat(np.arange(len(self.runs)), self.runs))
+        per_exhibit = np.repeat(np.arange(len(self.runs)), self.runs)
+        exhibit_ids = pa.array(self.exhibit_ids, pa.string()).take(per_exhibit)
         question_ids = pc.binary_join_element_wise(exhibit_ids, pa.array(slots.suffixes, pa.string()).take(rows), "")
         answers = pa.array(self.answers, pa.int32())
         columns = {
@@ -135,10 +205,11 @@ class _Batch:
             "answer_language": pa.array([g.language for g in self.golds], pa.string()).take(answers),
             "derived": pa.array([g.derived for g in self.golds], pa.bool_()).take(answers),
         }
-        return pa.table([columns[name] for name in QA_SCHEMA.names], schema=QA_SCHEMA)
+        table = pa.table([columns[name] for name in QA_SCHEMA.names], schema=QA_SCHEMA)
+        return table.append_column("museum", pa.array(self.museums, pa.string()).take(per_exhibit)) if museum else table
 
     def clear(self) -> None:
-        for values in (self.exhibit_ids, self.runs, self.slots, self.questions, self.answers, self.golds):
+        for values in (self.exhibit_ids, self.museums, self.runs, self.slots, self.questions, self.answers, self.golds):
             values.clear()
         self._first.clear()
 
@@ -159,6 +230,8 @@ class QuestionGenerator:
         seed: int = 0,
         record_languages: bool = True,
         glossary: Glossary | None = None,
+        constant_share: float = 0.9,
+        constant_min_exhibits: int = 20,
     ) -> None:
         self.categories = list(categories or ANSWERS)
         unknown = sorted(set(self.categories) - set(ANSWERS))
@@ -171,13 +244,21 @@ class QuestionGenerator:
         self.languages = list(dict.fromkeys(languages))
         self.specs = {lang: load_language(lang) for lang in self.languages}
         self.extra_languages = set(available_languages()) - set(self.languages) if record_languages else set()
+        if not 0 < constant_share <= 1:
+            raise UserError("constant_share must be in (0, 1]")
         self.max_per_category = max_per_category
         self.seed = seed
+        self.constant_share = constant_share
+        self.constant_min_exhibits = constant_min_exhibits
+        self.constant: list[ConstantCategory] = []  # set by `survey` or `decide`
+        self._skip: frozenset[tuple[str, str]] = frozenset()
+        self._census: dict[tuple[str, str], _Concentration] = {}  # what `add` has seen, per (museum, category)
         self.glossary = glossary or load_glossary()
         self.slots = _Slots()
         self._slots_of: dict[tuple[str, str], tuple[int, ...]] = {}
         self._cells_of: dict[tuple[str, str | None], tuple[dict[str, str], dict[str, _Cell]]] = {}
-        self._answers: dict[tuple[object, ...], list[Gold]] = {}
+        self._answers: dict[tuple[object, ...], list[Gold | None]] = {}
+        self._named: dict[tuple[str, str | None], frozenset[str]] = {}
 
     def _spec(self, lang: str) -> LanguageSpec:
         if lang not in self.specs:
@@ -217,7 +298,17 @@ class QuestionGenerator:
             self._cells_of[key] = (phrases, cells)
         return self._cells_of[key]
 
-    def _golds(self, fact: Facts, languages: tuple[str, ...]) -> list[Gold]:
+    def _named_words(self, lang: str, term: Term | None) -> frozenset[str]:
+        """Words the object's noun phrases add to the language's default ('paper' in 'this work on paper')."""
+        key = (lang, term.english if term else None)
+        found = self._named.get(key)
+        if found is None:
+            phrases = self._cells(lang, term)[0]
+            plain = self._cells(lang, None)[0]
+            found = self._named[key] = frozenset(_words(" ".join(phrases.values()))) - set(_words(" ".join(plain.values())))
+        return found
+
+    def _golds(self, fact: Facts, languages: tuple[str, ...]) -> list[Gold | None]:
         """`golds` of the fact in these languages, cached per distinct facts (names for templates aside)."""
         key = (fact.candidates, fact.section, fact.century, fact.composed, languages)
         found = self._answers.get(key)
@@ -228,41 +319,87 @@ class QuestionGenerator:
         return found
 
     def languages_for(self, ex: Exhibit) -> list[str]:
-        """The requested languages, then those of the record's own titles that have templates."""
-        own = [v.lang for v in ex.attributes.get("title", []) if v.lang in self.extra_languages]
-        return self.languages + sorted(set(own))  # type: ignore[arg-type]
+        """The requested languages, then the record's own languages (of any value) that have templates."""
+        if not self.extra_languages:
+            return self.languages
+        tags = {v.lang for values in ex.attributes.values() for v in values}
+        own = {lang for tag in tags if (lang := language_of(tag)) in self.extra_languages}
+        return self.languages + sorted(own)
+
+    def survey(self, exhibits: Iterable[Exhibit]) -> list[ConstantCategory]:
+        """First pass: the (museum, category) whose top answer is `constant_share` of at least
+        `constant_min_exhibits` exhibits; they are not asked from then on. Streams: keeps only counters."""
+        self._census = {}
+        glossary = self.glossary
+        for ex in exhibits:
+            self._count(ex.museum, [(c, f) for c in self.categories if (f := ANSWERS[c](ex, glossary)) is not None])
+        return self.decide()
+
+    def _count(self, museum: str, facts: list[tuple[str, Facts]]) -> None:
+        census = self._census
+        for category, fact in facts:
+            found = census.get((museum, category))
+            if found is None:
+                found = census[museum, category] = _Concentration()
+            found.add(fact.candidates[0].text)
+
+    def decide(self) -> list[ConstantCategory]:
+        """The constant (museum, category) among those counted so far; not asked from then on."""
+        self.constant = []
+        for (museum, category), found in sorted(self._census.items()):
+            answer, count = found.top()
+            if found.total >= self.constant_min_exhibits and count >= self.constant_share * found.total:
+                self.constant.append(ConstantCategory(museum, category, answer, count / found.total, found.total))
+        self._skip = frozenset((c.museum, c.category) for c in self.constant)
+        return self.constant
 
     def add(self, ex: Exhibit, batch: _Batch) -> None:
         """Append the exhibit's QA pairs to `batch`."""
         glossary = self.glossary
-        facts = [(c, f) for c in self.categories if (f := ANSWERS[c](ex, glossary)) is not None]
+        skip, museum = self._skip, ex.museum
+        facts = [
+            (c, f)
+            for c in self.categories
+            if not (skip and (museum, c) in skip) and (f := ANSWERS[c](ex, glossary)) is not None
+        ]
         if not facts:
             return
+        self._count(museum, facts)
         eid = ex.exhibit_id
         exhibit_hash = zlib.crc32(f"{self.seed}|{eid}".encode())
         kinds = ex.attributes.get("object_type") or ex.attributes.get("classification") or ()
         term = next((t for v in kinds if (t := glossary.find("object_types", v.value))), None)
         languages = tuple(self.languages_for(ex))
-        found = [(category, fact, batch.first(self._golds(fact, languages))) for category, fact in facts]
+        found = []
+        for category, fact in facts:
+            per_language = self._golds(fact, languages)
+            found.append((category, fact, batch.first(per_language), per_language))
         slots, questions, answers = batch.slots.append, batch.questions.append, batch.answers.append
         crc32 = zlib.crc32
         before = len(batch)
         for position, lang in enumerate(languages):
             phrases, cells = self._cells(lang, term)
-            for category, fact, first in found:
+            named = self._named_words(lang, term)
+            for category, fact, first, per_language in found:
+                gold = per_language[position]
                 cell = cells.get(category)
-                if cell is None:
+                if cell is None or gold is None:
                     continue
+                said = phrases
+                if named and _gives_away(gold.answers, named):  # "this work on paper" -> "paper": say "this work"
+                    said, plain_cells = self._cells(lang, None)
+                    cell = plain_cells[category]
                 salt, size, asked, slot_ids, texts, templates = cell
                 start = crc32(salt, exhibit_hash)
                 for k in range(asked):
                     j = (start + k) % size
                     slots(slot_ids[j])
                     text = texts[j]
-                    questions(templates[j].text.format_map({**phrases, **fact.slots}) if text is None else text)
+                    questions(templates[j].text.format_map({**said, **fact.slots}) if text is None else text)
                     answers(first + position)
         if len(batch) > before:
             batch.exhibit_ids.append(eid)
+            batch.museums.append(museum)
             batch.runs.append(len(batch) - before)
 
     def pairs(self, ex: Exhibit) -> list[QAPair]:
@@ -281,34 +418,47 @@ def generate_questions(
     seed: int = 0,
     progress: bool = True,
     record_languages: bool = True,
+    constant_share: float = 0.9,
+    constant_min_exhibits: int = 20,
 ) -> dict[str, int]:
-    """Write `out_dir/qa.parquet` and `out_dir/manifest.json`; returns counts per category."""
-    generator = QuestionGenerator(languages, categories, max_per_category, seed, record_languages)
+    """Write `out_dir/qa.parquet` and `out_dir/manifest.json`; returns counts per category.
+
+    One pass over the exhibits writes every pair, with its museum, to a temporary file while counting
+    answer concentration; a pass over that file leaves out the constant (museum, category).
+    """
+    generator = QuestionGenerator(
+        languages,
+        categories,
+        max_per_category,
+        seed,
+        record_languages,
+        constant_share=constant_share,
+        constant_min_exhibits=constant_min_exhibits,
+    )
     files = sorted(Path(exhibits_dir).glob("*.parquet"))
     if not files:
         raise UserError(f"{exhibits_dir}: no exhibit Parquet files (run `museumvqa ingest` first)")
-    counts: Counter[str] = Counter()
-    per_language: Counter[str] = Counter()
     out = Path(out_dir)
     batch = _Batch()
-    with atomic_path(out / "qa.parquet") as tmp, pq.ParquetWriter(tmp, QA_SCHEMA) as writer:
-
-        def flush() -> None:
-            if len(batch):
-                table = batch.table(generator.slots)
-                for counter, name in ((counts, "category"), (per_language, "language")):
-                    for item in table[name].value_counts().to_pylist():
-                        counter[item["values"]] += item["counts"]
-                writer.write_table(table)
-                batch.clear()
-
-        for file in files:
-            for exhibits in tqdm(iter_exhibits(file), desc="questions", unit="batch", disable=not progress):
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".qa-", dir=out) as scratch:  # the unfiltered pairs: not an output
+        every = Path(scratch) / "all.parquet"
+        with pq.ParquetWriter(every, QA_SCHEMA.append(pa.field("museum", pa.string()))) as writer:
+            for exhibits in _batches(files, progress):
                 for ex in exhibits:
                     generator.add(ex, batch)
                     if len(batch) >= _ROWS_PER_BATCH:
-                        flush()
-        flush()
+                        writer.write_table(batch.table(generator.slots, museum=True))
+                        batch.clear()
+            if len(batch):
+                writer.write_table(batch.table(generator.slots, museum=True))
+        if pq.ParquetFile(every).metadata.num_rows == 0:  # refused before qa.parquet is touched
+            raise UserError(
+                f"{exhibits_dir}: 0 QA pairs (languages {','.join(generator.languages)}, categories "
+                f"{','.join(categories) if categories else 'all'}); check that the records have titles, makers or "
+                "dates in those languages"
+            )
+        counts, per_language = _without_constant(every, out / "qa.parquet", generator.decide())
     write_json(
         {
             "languages": generator.languages,
@@ -319,7 +469,41 @@ def generate_questions(
             "pairs": sum(counts.values()),
             "per_category": dict(sorted(counts.items())),
             "per_language": dict(sorted(per_language.items())),
+            "constant_share": constant_share,
+            "constant_min_exhibits": constant_min_exhibits,
+            "dropped_constant": [
+                {**vars(c), "share": round(c.share, 4), "reason": "same answer for nearly every exhibit of the museum"}
+                for c in generator.constant
+            ],
         },
         out / "manifest.json",
     )
     return dict(counts)
+
+
+def _batches(files: list[Path], progress: bool) -> Iterator[list[Exhibit]]:
+    for file in files:
+        yield from tqdm(iter_exhibits(file), desc="questions", unit="batch", disable=not progress)
+
+
+def _without_constant(
+    source: Path, target: Path, constant: list[ConstantCategory]
+) -> tuple[Counter[str], Counter[str]]:
+    """Copy the pairs of `source` to `target` (QA_SCHEMA) but those of a constant (museum, category); their counts."""
+    dropped = pa.array([f"{c.museum}\x1f{c.category}" for c in constant], pa.string())
+    counts: Counter[str] = Counter()
+    per_language: Counter[str] = Counter()
+    with atomic_path(target) as tmp, pq.ParquetWriter(tmp, QA_SCHEMA) as writer:
+        for record_batch in pq.ParquetFile(source).iter_batches(batch_size=_ROWS_PER_BATCH):
+            table = pa.Table.from_batches([record_batch])
+            if len(dropped):
+                keys = pc.binary_join_element_wise(table["museum"], table["category"], "\x1f")
+                table = table.filter(pc.invert(pc.is_in(keys, value_set=dropped)))
+            table = table.drop_columns(["museum"])
+            for counter, name in ((counts, "category"), (per_language, "language")):
+                for item in table[name].value_counts().to_pylist():
+                    counter[item["values"]] += item["counts"]
+            writer.write_table(table)
+        if not counts:
+            raise UserError(f"{source}: every QA pair belongs to a constant category; lower constant_share to keep some")
+    return counts, per_language

@@ -42,9 +42,27 @@ class Glossary:
     def __init__(self, terms: list[Term], aliases: dict[tuple[str, str], Term]) -> None:
         self.terms = terms
         self._lookup = aliases
+        self._forms: dict[tuple[str, str, str], Term] = {}  # (section, language, form) -> term, first listed wins
+        owners: dict[tuple[str, str], list[Term]] = {}  # (section, form) -> the terms having it in any language
+        for term in terms:
+            for lang, forms in term.forms.items():
+                for form in forms:
+                    self._forms.setdefault((term.section, lang, form.casefold()), term)
+                    found = owners.setdefault((term.section, form.casefold()), [])
+                    if term not in found:
+                        found.append(term)
+        self._any = {key: found[0] for key, found in owners.items() if len(found) == 1}
 
     def find(self, section: str, value: str) -> Term | None:
+        """The term an English value (name or alias) names."""
         return self._lookup.get((section, value.casefold()))
+
+    def find_in(self, section: str, lang: str, value: str) -> Term | None:
+        """The term a value in `lang` names ('Konstnär' in Swedish: artist); a form of one term only in any
+        language when the tag is missing or wrong. Lets a Swedish or untagged value reach other languages."""
+        key = value.casefold()
+        found = self._lookup.get((section, key)) if lang == "en" else self._forms.get((section, lang, key))
+        return found or self._lookup.get((section, key)) or self._any.get((section, key))
 
     def spellings(self, term: Term) -> list[str]:
         """Every English spelling (name and aliases, case-folded) that maps onto `term`."""

@@ -26,7 +26,7 @@ def qa_stats(qa_path: str | Path) -> dict[str, list[tuple[str, int]]]:
     try:
         columns = {row[0] for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()}
     except duckdb.Error as e:
-        raise UserError(f"{path}: not a readable Parquet file ({e})") from None
+        raise UserError(f"{path}: not a readable Parquet file ({str(e).splitlines()[0]}); give a QA table") from None
     missing = [c for c in _REQUIRED if c not in columns]
     if missing:
         raise UserError(f"{path}: not a QA table (missing columns {', '.join(missing)})")
