@@ -1,11 +1,11 @@
-"""`museumvqa <command>`: a thin layer over the library; a user's mistake is one line on stderr and exit 1."""
+"""`museumvqa <command>`: a thin layer over the library; a user's mistake is one line on stderr and exit 2."""
 
 from __future__ import annotations
 
-import sys
+from typing import Any
 
-import click
 import typer
+from typer.core import TyperGroup
 
 from museumvqa.commands import (
     benchmarks,
@@ -21,27 +21,32 @@ from museumvqa.commands import (
 )
 from museumvqa.errors import UserError
 
+USER_ERROR_EXIT = 2  # the status a bad option gets too, so every user mistake exits alike
+
+
+class MuseumGroup(TyperGroup):
+    """Prints a UserError from any command as `error: <message>` and exits 2, under `main()` and `CliRunner` alike."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(USER_ERROR_EXIT) from None
+
+
 app = typer.Typer(
+    cls=MuseumGroup,
     help="Museum exhibits -> visual question answering: build the dataset, train, evaluate, ask.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain usage errors: a few lines, no boxes
 )
 for area in (catalog, questions, images, benchmarks, training, evaluation, serving, demo, export, experiment):
     area.register(app)
 
 
 def main() -> None:
-    """Entry point: run the app, turning a UserError into one line on stderr and exit status 1."""
-    try:
-        app(standalone_mode=False)
-    except UserError as e:
-        typer.echo(f"error: {e}", err=True)
-        sys.exit(1)
-    except click.exceptions.Abort:
-        sys.exit(130)
-    except click.exceptions.ClickException as e:
-        e.show()
-        sys.exit(e.exit_code)
-    except click.exceptions.Exit as e:
-        sys.exit(e.exit_code)
+    """Entry point: typer's standalone mode shows a bad option as a usage error (exit 2) and Ctrl-C exits 130."""
+    app()

@@ -73,13 +73,17 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Any]]:
     from museumvqa.errors import UserError
 
     with Path(path).open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as e:
-                raise UserError(f"{path}:{number}: not valid JSON ({e.msg})") from None
+        number = 0
+        try:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield number, json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise UserError(f"{path}:{number}: not valid JSON ({e.msg})") from None
+        except UnicodeDecodeError:
+            raise UserError(f"{path}:{number + 1}: not UTF-8 text; save the file as UTF-8 JSON Lines") from None
 
 
 def read_parquet_dir(path: str | Path) -> pa.Table:
@@ -90,4 +94,7 @@ def read_parquet_dir(path: str | Path) -> pa.Table:
 
     if not files or not files[0].exists():
         raise UserError(f"{path}: no Parquet files found")
-    return pa.concat_tables([pq.read_table(f) for f in files])
+    try:
+        return pa.concat_tables([pq.read_table(f) for f in files])
+    except (pa.ArrowException, OSError) as e:
+        raise UserError(f"{path}: not readable as Parquet ({str(e).splitlines()[0]})") from None

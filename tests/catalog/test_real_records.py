@@ -80,7 +80,7 @@ def test_romanian_register_roles_unknown_makers_and_labels(tmp_path: Path) -> No
     assert tram.licence == "CC0"
     locomotives = [e for e in exhibits.values() if e.values("title")[0].startswith("Locomotivă")]
     assert locomotives and all("C.F.R." not in e.values("creator") for e in locomotives)  # the paymaster made nothing
-    assert {p.name for e in locomotives for p in e.people if p.role == "paymaster"} == {"C.F.R."}
+    assert "C.F.R." in {p.name for e in locomotives for p in e.people if p.role == "paymaster"}
     assert "Uzinele Scwartzkopff din Berlin" in locomotives[0].values("creator")  # its "workshop: ..." culture term
 
 

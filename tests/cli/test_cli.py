@@ -29,16 +29,16 @@ def test_every_command_has_help(command: str) -> None:
     assert "Usage" in result.stdout and command in result.stdout
 
 
-def test_missing_input_is_one_line_and_exit_1(tmp_path: Path) -> None:
+def test_missing_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     result = museumvqa("ingest", str(tmp_path / "nope.json"), "--out", str(tmp_path / "run"))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.strip() == f"error: {tmp_path / 'nope.json'}: no such file"
 
 
 def test_unknown_format_lists_known_ones(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text("[]")
     result = museumvqa("ingest", str(tmp_path / "x.json"), "--out", str(tmp_path / "run"), "--format", "bogus")
-    assert result.returncode == 1 and "known formats: met-api" in result.stderr
+    assert result.returncode == 2 and "known formats: met-api" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -66,7 +66,7 @@ def test_bad_predictions_line_is_named(tmp_path: Path) -> None:
     path = tmp_path / "p.jsonl"
     path.write_text('{"question_id": 1}\n')
     result = museumvqa("score", str(path))
-    assert result.returncode == 1 and result.stderr.startswith(f"error: {path}:1: ")
+    assert result.returncode == 2 and result.stderr.startswith(f"error: {path}:1: ")
     assert len(result.stderr.strip().splitlines()) == 1
 
 
@@ -75,10 +75,10 @@ def test_ask_with_missing_or_corrupt_image(tmp_path: Path) -> None:
     corrupt.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     for image in (tmp_path / "missing.jpg", corrupt):
         result = museumvqa("ask", str(image), "Who made this?", "--model", str(tmp_path))
-        assert result.returncode == 1, result.stderr
+        assert result.returncode == 2, result.stderr
         assert result.stderr.startswith(f"error: {image}: ") and "Traceback" not in result.stderr
 
 
 def test_unknown_config_key_is_an_error(tmp_path: Path) -> None:
     result = museumvqa("demo", "--out", str(tmp_path / "d"), "--set", "epochz=3")
-    assert result.returncode == 1 and "unknown key 'epochz'" in result.stderr
+    assert result.returncode == 2 and "unknown key 'epochz'" in result.stderr

@@ -73,7 +73,7 @@ def test_prediction_lines_record_model_prompt_generation_seed_and_task_version(e
     assert len(lines) == rows
     first = lines[0]
     assert first["model"] == model_name and first["prompt"] == first["question"]
-    assert first["generation"] == {"max_new_tokens": 12, "num_beams": 1, "do_sample": False}
+    assert first["generation"] == {"max_new_tokens": 32, "num_beams": 1, "do_sample": False}
     assert first["seed"] == 0 and first["task_version"] == scores[model_name]["task_versions"][first["task"]]
     assert not list((run / "predictions").glob("*.partial.jsonl"))
 
@@ -253,9 +253,9 @@ def test_only_empty_task_sets_is_a_user_error_naming_why(small_run: Path, tmp_pa
     qa = pq.read_table(small_run / "qa.parquet")
     pq.write_table(qa.filter(pc.equal(qa["language"], "en")), tmp_path / "qa.parquet")
     index = small_run / "shards" / "index.parquet"
-    build_benchmarks(tmp_path / "qa.parquet", index, tmp_path / "benchmarks", tasks=("multilanguage",))
+    build_benchmarks(tmp_path / "qa.parquet", index, tmp_path / "benchmarks")
     with pytest.raises(UserError, match="multilanguage: the QA table holds English questions only"):
-        evaluate_run(tmp_path, ["baseline:majority"])
+        evaluate_run(tmp_path, ["baseline:majority"], tasks=["multilanguage"])
 
 
 def test_knowing_the_catalogue_answers_other_views_of_known_exhibits(small_run: Path, tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def test_every_task_is_scored_with_the_chat_prompt_recorded(
     assert set(result["tasks"]) == set(TASKS)
     for task in TASKS:
         assert result["tasks"][task]["overall"]["exact_match"]["n"] == manifest["tasks"][task]["rows"]
-    assert result["generation"] == {"max_new_tokens": 12, "num_beams": 1, "do_sample": False}
+    assert result["generation"] == {"max_new_tokens": 32, "num_beams": 1, "do_sample": False}
     lines = _lines(Path(result["predictions"]))
     assert len(lines) == sum(manifest["tasks"][t]["rows"] for t in TASKS)
     for line in lines:

@@ -110,7 +110,9 @@ def test_every_unusable_image_is_a_reject_with_its_reason(
     ]
     specs = [(f"t:{i}.{i}", [ImageRef(uri, "primary")]) for i, (uri, _) in enumerate(cases)]
     specs.append(("t:no-images", []))
-    stats = build_shards(exhibits_folder(specs), tmp_path / "out", max_pixels=500_000, progress=False)
+    stats = build_shards(
+        exhibits_folder(specs), tmp_path / "out", max_pixels=500_000, progress=False, min_success_rate=0
+    )
 
     assert (stats.exhibits, stats.images_considered, stats.images_ok, stats.rejected) == (10, 9, 3, 6)
     assert stats.reject_reasons == {
@@ -150,11 +152,14 @@ def test_progress_bar_goes_to_stderr_only(tmp_path: Path, met_exhibits_dir: Path
     assert "20/20" in captured.err
 
 
-def test_no_usable_images_gives_empty_index_and_no_shards(tmp_path: Path, exhibits_folder) -> None:
+def test_no_usable_images_fails_with_an_empty_index_and_no_manifest(tmp_path: Path, exhibits_folder) -> None:
     folder = exhibits_folder([("t:1", [ImageRef("s3://bucket/a.jpg")])])
-    stats = build_shards(folder, tmp_path / "out", progress=False)
-    assert (stats.images_ok, stats.rejected, stats.shards) == (0, 1, 0)
+    with pytest.raises(UserError, match=r"0 of 1 images fetched \(0.0%.*unsupported source 1"):
+        build_shards(folder, tmp_path / "out", progress=False, min_success_rate=0)
     assert pq.read_table(tmp_path / "out" / "index.parquet").num_rows == 0
+    assert not list((tmp_path / "out").glob("shard-*.tar")) and not (tmp_path / "out" / "manifest.json").exists()
+    with pytest.raises(UserError, match="no images with the chosen --roles"):
+        build_shards(exhibits_folder([("t:2", [])]), tmp_path / "out2", progress=False)
 
 
 def test_duplicate_exhibit_ids_are_refused(tmp_path: Path, met_data: Path, exhibits_folder) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import struct
+import time
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -146,18 +148,47 @@ def test_422_for_missing_fields_and_bad_options(client: TestClient, responder: R
     assert blank.status_code == 422
 
 
-def test_503_when_every_slot_is_taken(responder: Responder) -> None:
-    app = create_app(responder, ServeSettings(max_concurrency=1))
+def test_503_with_retry_after_when_slots_and_queue_are_full(responder: Responder) -> None:
+    app = create_app(responder, ServeSettings(max_concurrency=1, max_queue=0))
     _, data = _photo(responder)
     with TestClient(app) as client:
-        assert app.state.slots.try_acquire()  # one answer in flight
+        assert client.portal.call(app.state.slots.acquire, 1.0)  # one answer in flight
         try:
             busy = _ask(client, data)
         finally:
-            app.state.slots.release()
-        assert busy.status_code == 503
+            client.portal.call(app.state.slots.release)
+        assert busy.status_code == 503 and int(busy.headers["Retry-After"]) >= 1
+        assert "retry in" in busy.json()["detail"]
         assert _ask(client, data).status_code == 200
         assert client.get("/api/health").json()["in_flight"] == 0
+
+
+def test_a_request_waits_in_the_queue_for_a_free_slot(responder: Responder) -> None:
+    app = create_app(responder, ServeSettings(max_concurrency=1, max_queue=1))
+    _, data = _photo(responder)
+    with TestClient(app) as client, ThreadPoolExecutor(1) as pool:
+        assert client.portal.call(app.state.slots.acquire, 1.0)
+        queued = pool.submit(_ask, client, data)
+        deadline = time.monotonic() + 10
+        while client.get("/api/health").json()["waiting"] != 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert client.get("/api/health").json()["waiting"] == 1
+        full = _ask(client, data)  # the one queue place is taken
+        assert full.status_code == 503 and "Retry-After" in full.headers
+        client.portal.call(app.state.slots.release)
+        assert queued.result(timeout=30).status_code == 200
+
+
+def test_a_queued_request_gives_up_at_the_deadline(responder: Responder) -> None:
+    app = create_app(responder, ServeSettings(max_concurrency=1, max_queue=4, timeout_s=0.3))
+    _, data = _photo(responder)
+    with TestClient(app) as client:
+        assert client.portal.call(app.state.slots.acquire, 1.0)
+        try:
+            late = _ask(client, data)
+        finally:
+            client.portal.call(app.state.slots.release)
+    assert late.status_code == 503 and int(late.headers["Retry-After"]) >= 1
 
 
 def test_504_when_the_answer_takes_too_long(responder: Responder) -> None:

@@ -74,7 +74,7 @@ def test_mode_answerers_record_the_llava_prompt(llava_responder: Responder) -> N
         "USER: <image>\nCatalogue record: {record of the closest catalogue image}\nWhen was it painted? ASSISTANT:"
     )
     assert ModeAnswerer(llava_responder, "retrieval").prompt(row) == "When was it painted?"
-    assert ModeAnswerer(llava_responder, "grounded").generation["max_new_tokens"] == 12
+    assert ModeAnswerer(llava_responder, "grounded").generation["max_new_tokens"] == 32
 
 
 def test_api_serves_a_llava_model(llava_responder: Responder, small_run: Path) -> None:

@@ -100,5 +100,5 @@ def test_export_merge_command(tmp_path):
     assert LlavaForConditionalGeneration.from_pretrained(tmp_path / "merged").config.model_type == "llava"
 
     failed = museumvqa("export", "--merge", str(tmp_path / "base"), "--out", str(tmp_path / "x"))
-    assert failed.returncode == 1
+    assert failed.returncode == 2
     assert failed.stderr.strip() == f"error: {tmp_path / 'base'}: no adapter_config.json (not a LoRA adapter folder)"

@@ -14,7 +14,10 @@ def split_exhibits(
 ) -> dict[str, str]:
     """Map each exhibit id to train/val/test; depends only on the id set and the seed, not input order."""
     if not 0 <= val_fraction < 1 or not 0 < test_fraction < 1 or val_fraction + test_fraction >= 1:
-        raise ValueError("need 0 <= val_fraction, 0 < test_fraction and val_fraction + test_fraction < 1")
+        raise UserError(
+            f"--val-fraction {val_fraction:g} --test-fraction {test_fraction:g}: need 0 <= val, 0 < test "
+            "and val + test < 1"
+        )
     ids = sorted(set(exhibit_ids))
     random.Random(seed).shuffle(ids)
     n_test = max(1, round(len(ids) * test_fraction)) if ids else 0
@@ -41,7 +44,7 @@ def split_museums(
     if known <= held_out:
         raise UserError("museum split: every museum is held out, nothing is left to train on")
     if not 0 <= val_fraction < 1:
-        raise ValueError("need 0 <= val_fraction < 1")
+        raise UserError(f"--val-fraction {val_fraction:g}: need 0 <= val_fraction < 1")
     rest = sorted(e for e, m in museum_of.items() if m not in held_out)
     random.Random(seed).shuffle(rest)
     n_val = round(len(rest) * val_fraction)

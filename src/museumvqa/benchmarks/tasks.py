@@ -22,6 +22,7 @@ from museumvqa.benchmarks.leaks import dhash, find_leaks
 from museumvqa.benchmarks.split import split_exhibits, split_museums
 from museumvqa.benchmarks.views import MAIN, exhibit_views
 from museumvqa.errors import UserError
+from museumvqa.inputs import input_file, output_folder, require_columns
 from museumvqa.io import write_json, write_parquet
 
 QA_REQUIRED = ("question_id", "exhibit_id", "category", "language", "question", "answers", "visual")
@@ -95,10 +96,19 @@ TASKS: dict[str, Task] = {
     # 5. MultiLanguage: every non-English test question.
     "multilanguage": Task(
         lambda rows, views: [r for r in rows if r["language"] != "en"],
-        "the QA table holds English questions only",
+        "no non-English test questions",
     ),
 }
 TASK_NAMES = tuple(TASKS)
+
+
+def why_empty(name: str, test: Sequence[Row], languages: set[str]) -> str:
+    """The reason a task set came out empty: an empty test split first, then the task's own reason."""
+    if not test:
+        return "the test split is empty (no test exhibit with an image kept)"
+    if name == "multilanguage" and languages <= {"en"}:
+        return "the QA table holds English questions only"
+    return TASKS[name].empty_reason
 
 
 def content_hash(rows: Sequence[Row]) -> str:
@@ -125,11 +135,8 @@ def _image_hashes(index_path: Path, shards_dir: Path) -> dict[str, int]:
 
 
 def _read_qa(qa_path: Path) -> pa.Table:
-    qa = pq.read_table(qa_path)
-    missing = [c for c in QA_REQUIRED if c not in qa.column_names]
-    if missing:
-        raise UserError(f"{qa_path}: not a QA table (missing column {missing[0]!r})")
-    return qa
+    require_columns(qa_path, QA_REQUIRED, "a QA table (questions/qa.parquet)")
+    return pq.read_table(qa_path)
 
 
 def build_benchmarks(
@@ -154,10 +161,10 @@ def build_benchmarks(
     unknown = sorted(set(tasks) - set(TASKS))
     if unknown:
         raise UserError(f"unknown tasks {unknown}; known: {', '.join(TASKS)}")
-    qa_path, index_path, out = Path(qa_path), Path(index_path), Path(out_dir)
-    for path in (qa_path, index_path):
-        if not path.is_file():
-            raise UserError(f"{path}: missing (run the earlier stages first)")
+    qa_path, index_path, out = Path(qa_path), Path(index_path), output_folder(Path(out_dir))
+    input_file(qa_path, "--questions", "the qa.parquet that `questions build` wrote")
+    input_file(index_path, "--index", "the index.parquet that `shards` wrote")
+    require_columns(index_path, ("key", "exhibit_id", "role"), "an image index (shards/index.parquet)")
     qa = _read_qa(qa_path)
     views = exhibit_views(index_path)
     facts = exhibit_facts(exhibits, set(qa["exhibit_id"].to_pylist()))
@@ -169,6 +176,12 @@ def build_benchmarks(
         row.update(facts[row["exhibit_id"]], image_key=exhibit_views_[0][0] if exhibit_views_ else None, view=MAIN)
     usable = [r for r in rows if r["image_key"] is not None]
     no_image = [{**r, "split": None} for r in rows if r["image_key"] is None]
+    if not usable:
+        raise UserError(
+            f"benchmarks: none of the {len(rows)} QA pairs has an image: {index_path} lists no image of the "
+            f"{len(set(qa['exhibit_id'].to_pylist()))} exhibits in {qa_path}; give the index.parquet of the "
+            "same run's `shards` stage (and check that it stored images)"
+        )
 
     exhibit_ids = sorted({r["exhibit_id"] for r in usable})
     if test_museums:
@@ -183,6 +196,18 @@ def build_benchmarks(
         hashes = {k: v for k, v in _image_hashes(index_path, index_path.parent).items() if k in key_split}
         leaks = find_leaks(hashes, key_split, max_leak_distance)
     leaked = {key_exhibit[test_key] for test_key, _, _ in leaks}
+    for row in usable:
+        row["split"] = split_of[row["exhibit_id"]]
+    test = [r for r in usable if r["split"] == "test" and r["exhibit_id"] not in leaked]
+    languages = {r["language"] for r in rows}
+    built = {name: [{**r, "task": name} for r in TASKS[name].build(test, views)] for name in tasks}
+    if not any(built.values()):
+        reasons = "; ".join(f"{name}: {why_empty(name, test, languages)}" for name in tasks)
+        raise UserError(
+            f"benchmarks: every task set is empty ({reasons}); {len(exhibit_ids)} exhibits with images split "
+            f"into {sum(v == 'test' for v in split_of.values())} test exhibits; add exhibits or raise --test-fraction"
+        )
+
     write_parquet(
         pa.table(
             {
@@ -202,20 +227,16 @@ def build_benchmarks(
     ]
     write_parquet(pa.Table.from_pylist(split_rows), out / "split.parquet")
 
-    for row in usable:
-        row["split"] = split_of[row["exhibit_id"]]
     write_parquet(pa.Table.from_pylist(no_image, schema), out / "no_image.parquet")
     counts: dict[str, int] = {"no_image": len(no_image)}
     for name in ("train", "val"):
         part = [r for r in usable if r["split"] == name]
         write_parquet(pa.Table.from_pylist(part, schema), out / f"{name}.parquet")
         counts[name] = len(part)
-    test = [r for r in usable if r["split"] == "test" and r["exhibit_id"] not in leaked]
     counts["test_removed_as_leak"] = sum(1 for r in usable if r["split"] == "test" and r["exhibit_id"] in leaked)
 
     task_info: dict[str, dict[str, Any]] = {}
-    for name in tasks:
-        task_rows = [{**r, "task": name} for r in TASKS[name].build(test, views)]
+    for name, task_rows in built.items():
         table = pa.Table.from_pylist(task_rows, pa.schema([*schema, pa.field("task", pa.string())]))
         write_parquet(table, out / f"{name}.parquet")
         counts[name] = len(task_rows)
@@ -226,7 +247,7 @@ def build_benchmarks(
             "languages": sorted({r["language"] for r in task_rows}),
             "views": {v: sum(1 for r in task_rows if r["view"] == v) for v in sorted({r["view"] for r in task_rows})},
             "content_hash": content_hash(task_rows),
-            "empty_reason": None if task_rows else TASKS[name].empty_reason,
+            "empty_reason": None if task_rows else why_empty(name, test, languages),
         }
     manifest = {
         "seed": seed,

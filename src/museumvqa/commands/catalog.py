@@ -52,7 +52,8 @@ def register(app: typer.Typer) -> None:
         later `ingest more.xml --out RUN --append`. Ingest fails (and writes nothing) when one reject
         reason covers more than --max-reject-share of a file's records, unless --allow-rejects.
         """
-        from museumvqa.catalog.ingest import RejectGuard, ingest as run_ingest
+        from museumvqa.catalog.ingest import RejectGuard
+        from museumvqa.catalog.ingest import ingest as run_ingest
         from museumvqa.catalog.sources import parse_sources
 
         if append and replace:

@@ -24,9 +24,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """All stages on the built-in 174-painting Met sample; ends with the score table and report.md."""
         from museumvqa.config import load_config
-        from museumvqa.evaluation.tables import scores_table
+        from museumvqa.inputs import output_folder
         from museumvqa.pipeline import DemoConfig, run_demo
 
-        report = run_demo(out, load_config(DemoConfig, config, overrides or []), force=force, progress=not quiet)
+        settings = load_config(DemoConfig, config, overrides or [])
+        output_folder(out)
+
+        from museumvqa.evaluation.tables import scores_table
+
+        report = run_demo(out, settings, force=force, progress=not quiet)
         typer.echo(scores_table(json.loads((out / "scores.json").read_text())))
         typer.echo(f"report: {report}")

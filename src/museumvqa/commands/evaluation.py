@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from museumvqa.commands.common import Quiet
+from museumvqa.models.registry import DEFAULT_MAX_NEW_TOKENS
 
 
 def register(app: typer.Typer) -> None:
@@ -26,15 +27,23 @@ def register(app: typer.Typer) -> None:
         tasks: Annotated[
             str, typer.Option(help="Comma-separated tasks, or 'all' (empty task sets are skipped).")
         ] = "all",
-        batch_size: Annotated[int, typer.Option(help="Questions per batch.")] = 16,
-        bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals.")] = 1000,
+        batch_size: Annotated[int, typer.Option(help="Questions per batch.", min=1)] = 16,
+        bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals.", min=1)] = 1000,
         seed: Annotated[int, typer.Option(help="Seed (recorded with every prediction).")] = 0,
         semantic: Annotated[bool, typer.Option(help="Add semantic match (all-MiniLM-L6-v2, offline).")] = False,
+        max_new_tokens: Annotated[
+            int, typer.Option(help="Longest model answer, in tokens (recorded with every prediction).", min=1)
+        ] = DEFAULT_MAX_NEW_TOKENS,
         quiet: Quiet = False,
     ) -> None:
         """Answer the task sets with each model, write predictions JSONL and scores.json, print the table.
 
         Under `accelerate launch` each process answers a slice; the main process merges and scores."""
+        from museumvqa.inputs import input_file, run_folder
+
+        run_folder(run, "--run", ("benchmarks", "shards"))  # before torch and accelerate load (seconds)
+        input_file(run / "benchmarks" / "manifest.json", "--run", "a run whose `benchmarks` stage finished")
+
         from accelerate import Accelerator
 
         from museumvqa.evaluation.run import evaluate_run
@@ -51,6 +60,7 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             semantic=semantic,
             accelerator=accelerator,
+            max_new_tokens=max_new_tokens,
         )
         if accelerator.is_main_process:
             typer.echo(scores_table(scores))
@@ -62,9 +72,13 @@ def register(app: typer.Typer) -> None:
         ],
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
         semantic: Annotated[bool, typer.Option(help="Add semantic match (all-MiniLM-L6-v2, offline).")] = False,
-        bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals.")] = 1000,
+        bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals.", min=1)] = 1000,
     ) -> None:
         """Score a predictions file from any model."""
+        from museumvqa.inputs import input_file
+
+        input_file(predictions, "PREDICTIONS", "a predictions JSONL file (from `evaluate` or your own model)")
+
         from museumvqa.evaluation.score import score_file, scores_to_json
         from museumvqa.evaluation.semantic import SemanticMatcher
         from museumvqa.evaluation.tables import scores_table

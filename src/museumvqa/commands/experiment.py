@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
         val_table: ValTable,
         shards_dir: Shards,
         out: Out,
-        steps: Annotated[int, typer.Option(help="Optimizer steps for each strategy (the same budget).")],
+        steps: Annotated[int, typer.Option(help="Optimizer steps for each strategy (the same budget).", min=1)],
         metric: Metric = "exact_match",
         config: ConfigFile = None,
         overrides: Overrides = None,
@@ -36,10 +36,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """One random question per image per epoch vs all questions, same steps and seeds: scores over steps."""
         from museumvqa.config import load_config
+        from museumvqa.inputs import training_inputs
         from museumvqa.training.config import TrainConfig
-        from museumvqa.training.experiments import sampling_experiment
 
         settings = load_config(TrainConfig, config, overrides or [])
+        training_inputs(train_table, val_table, shards_dir, out)
+
+        from museumvqa.training.experiments import sampling_experiment
+
         report = sampling_experiment(
             settings, train_table, shards_dir, val_table, out, steps=steps, metric=metric, progress=not quiet
         )
@@ -61,14 +65,18 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The same model trained on nested subsets of growing size: final validation score vs size."""
         from museumvqa.config import load_config
+        from museumvqa.inputs import training_inputs
         from museumvqa.training.config import TrainConfig
-        from museumvqa.training.experiments import scaling_experiment
 
         try:
             counts = [int(part) for part in sizes.split(",")]
         except ValueError:
             raise UserError(f"--sizes: expected comma-separated numbers like 100,300,1000, got {sizes!r}") from None
         settings = load_config(TrainConfig, config, overrides or [])
+        training_inputs(train_table, val_table, shards_dir, out)
+
+        from museumvqa.training.experiments import scaling_experiment
+
         report = scaling_experiment(
             settings, train_table, shards_dir, val_table, out, sizes=counts, metric=metric, progress=not quiet
         )

@@ -37,6 +37,10 @@ def register(app: typer.Typer) -> None:
         timeout: Annotated[float, typer.Option(help="Seconds before a download attempt is abandoned.")] = 20.0,
         retries: Annotated[int, typer.Option(help="Retries of a transient download failure.")] = 3,
         per_host: Annotated[int, typer.Option(help="Concurrent requests per host and process.")] = 8,
+        min_success_rate: Annotated[
+            float,
+            typer.Option(help="Fail (exit 2, no manifest) when fewer than this share of the images is stored."),
+        ] = 0.5,
         ray: Annotated[bool, typer.Option("--ray", help="Run on a local Ray instance.")] = False,
         ray_address: Annotated[
             str | None, typer.Option(help="Join this Ray cluster (the output folder must be shared storage).")
@@ -64,6 +68,7 @@ def register(app: typer.Typer) -> None:
             fetch=FetchSettings(timeout=timeout, retries=retries, per_host=per_host),
             ray=ray,
             ray_address=ray_address,
+            min_success_rate=min_success_rate,
         )
         typer.echo(
             f"{stats.images_ok} images in {stats.shards} shards ({stats.generated} generated), "

@@ -33,13 +33,17 @@ def register(app: typer.Typer) -> None:
         configs/train_tiny.yaml, configs/train_llava_tiny.yaml, configs/train_llava_7b_lora.yaml.
         Several GPUs or nodes: `accelerate launch --config_file configs/accelerate/ddp.yaml $(which museumvqa) train ...`.
         """
+        from museumvqa.config import load_config
+        from museumvqa.inputs import training_inputs
+        from museumvqa.training.config import TrainConfig
+
+        settings = load_config(TrainConfig, config, overrides or [])  # settings and paths first: torch takes seconds
+        training_inputs(train_table, val_table, shards_dir, out)
+
         from accelerate import PartialState
 
-        from museumvqa.config import load_config
-        from museumvqa.training.config import TrainConfig
         from museumvqa.training.run import train as run_training
 
-        settings = load_config(TrainConfig, config, overrides or [])
         result = run_training(settings, train_table, shards_dir, out, val_table=val_table, progress=not quiet)
         if not PartialState().is_main_process:  # under accelerate launch / torchrun: one report, not one per GPU
             return

@@ -15,6 +15,7 @@ from PIL import Image
 from museumvqa.errors import UserError
 from museumvqa.evaluation.retrieval import RetrievalBaseline
 from museumvqa.io import iter_jsonl
+from museumvqa.models.registry import DEFAULT_MAX_NEW_TOKENS
 
 # The tables that together hold every usable QA pair once: the catalogue's records as questions.
 CATALOGUE_TABLES = ("val", "general", "multilanguage")
@@ -62,11 +63,13 @@ class ModelAnswerer:
 
     BLIP is asked the bare question; LLaVA the question in its chat template, which the prompt records."""
 
-    def __init__(self, model: str, batch_size: int = 16, device: str | None = None) -> None:
+    def __init__(
+        self, model: str, batch_size: int = 16, device: str | None = None, max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
+    ) -> None:
         from museumvqa.models.llava import LlavaAnswerer
         from museumvqa.models.registry import load_answerer
 
-        self.inner = load_answerer(model, batch_size=batch_size, device=device)
+        self.inner = load_answerer(model, batch_size=batch_size, device=device, max_new_tokens=max_new_tokens)
         self.chat = isinstance(self.inner, LlavaAnswerer)
         self.name = str(model)
         self.generation = {"max_new_tokens": self.inner.max_new_tokens, "num_beams": 1, "do_sample": False}
@@ -120,6 +123,7 @@ def make_answerer(
     shards_dir: str | Path | None = None,
     batch_size: int = 16,
     device: str | None = None,
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
 ) -> Answerer:
     """`baseline:majority`, `baseline:retrieval`, `baseline:catalogue`, `file:PREDICTIONS.jsonl`, or a model
     folder / hub id."""
@@ -139,4 +143,4 @@ def make_answerer(
         raise UserError(f"unknown baseline {spec!r}; known: {', '.join(BASELINES)}")
     if spec.startswith("file:"):
         return PredictionsFileAnswerer(spec.removeprefix("file:"))
-    return ModelAnswerer(spec, batch_size=batch_size, device=device)
+    return ModelAnswerer(spec, batch_size=batch_size, device=device, max_new_tokens=max_new_tokens)

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from museumvqa.errors import UserError
 from museumvqa.evaluation.answerers import Answerer
 from museumvqa.images.reader import ShardImages
 from museumvqa.io import write_jsonl
@@ -106,19 +107,24 @@ def predict(
     torch.manual_seed(seed)
     partial.parent.mkdir(parents=True, exist_ok=True)
     desc = f"answer {answerer.name}" + (f" [rank {ranks.rank}]" if ranks.world > 1 else "")
-    with (
-        partial.open("a", encoding="utf-8") as sink,
-        tqdm(total=len(items), initial=len(items) - len(todo), desc=desc, unit="q", disable=not progress) as bar,
-    ):
-        images = ShardImages(shards_dir, {row["image_key"] for row in todo})  # one pass over the shard headers
-        for start in range(0, len(todo), batch_size):
-            batch = todo[start : start + batch_size]
-            answers = answerer.answer_rows(batch, [images[row["image_key"]] for row in batch])
-            for row, answer in zip(batch, answers):
-                item = {"question_id": row["question_id"], "image_key": row["image_key"], "prediction": answer}
-                sink.write(json.dumps(item, ensure_ascii=False) + "\n")
-            sink.flush()
-            bar.update(len(batch))
+    try:
+        with (
+            partial.open("a", encoding="utf-8") as sink,
+            tqdm(total=len(items), initial=len(items) - len(todo), desc=desc, unit="q", disable=not progress) as bar,
+        ):
+            images = ShardImages(shards_dir, {row["image_key"] for row in todo})  # one pass over the shard headers
+            for start in range(0, len(todo), batch_size):
+                batch = todo[start : start + batch_size]
+                answers = answerer.answer_rows(batch, [images[row["image_key"]] for row in batch])
+                for row, answer in zip(batch, answers):
+                    item = {"question_id": row["question_id"], "image_key": row["image_key"], "prediction": answer}
+                    sink.write(json.dumps(item, ensure_ascii=False) + "\n")
+                sink.flush()
+                bar.update(len(batch))
+    except UserError:
+        if not done:  # a refused run leaves nothing; answers kept from a killed earlier run stay for its resume
+            partial.unlink(missing_ok=True)
+        raise
     ranks.barrier()
     if ranks.is_main:
         predictions: dict[tuple[str, str], str] = {}

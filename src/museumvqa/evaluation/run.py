@@ -18,6 +18,7 @@ from museumvqa.evaluation.score import score_file, scores_to_json
 from museumvqa.evaluation.semantic import SemanticMatcher
 from museumvqa.io import write_json
 from museumvqa.layout import RunLayout
+from museumvqa.models.registry import DEFAULT_MAX_NEW_TOKENS
 
 
 def prediction_file_name(answerer_name: str) -> str:
@@ -47,8 +48,11 @@ def evaluate_run(
     seed: int = 0,
     semantic: bool = False,
     accelerator: Any = None,
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
 ) -> dict[str, dict]:
-    """Answer every task question with each answerer; write predictions/*.jsonl and scores.json."""
+    """Answer every task question with each answerer; write predictions/*.jsonl and scores.json.
+
+    `max_new_tokens` caps a model's answers (recorded in each prediction's `generation`)."""
     layout = RunLayout(Path(run_dir))
     manifest_path = layout.benchmarks / "manifest.json"
     if not manifest_path.is_file():
@@ -65,7 +69,9 @@ def evaluate_run(
     device = str(accelerator.device) if accelerator is not None else None
     scores: dict[str, dict] = {}
     for spec in answerers:
-        answerer = make_answerer(spec, layout.benchmarks, layout.shards, batch_size=batch_size, device=device)
+        answerer = make_answerer(
+            spec, layout.benchmarks, layout.shards, batch_size=batch_size, device=device, max_new_tokens=max_new_tokens
+        )
         path = predict(
             tables,
             layout.shards,

@@ -4,7 +4,8 @@ A museum's image server is shared with its public website, so the fetcher caps c
 per host, names itself in a clear User-Agent, honours `Retry-After`, and backs off exponentially on
 transient errors (429, 5xx, timeouts, dropped connections). Anything that still fails becomes a
 `FetchError` (an `ImageError`) whose reason goes into the ledger; permanent errors (404, 403, 410)
-are not retried.
+and a host that is not there (DNS failure, connection refused) are not retried, and a host that
+fails to connect `breaker_threshold` times in a row is not asked again for a while (`breaker.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from museumvqa import __version__
+from museumvqa.images.breaker import HostBreaker
 from museumvqa.images.process import ImageError
 
 USER_AGENT = f"museumvqa/{__version__} (museum VQA dataset builder; image fetcher)"
@@ -27,11 +29,14 @@ _TRANSIENT = {408, 425, 429, 500, 502, 503, 504}
 
 
 class FetchError(ImageError):
-    """A download that failed for good; `transient` says whether a later retry may succeed."""
+    """A download that failed for good; `transient` says whether a later retry may succeed.
 
-    def __init__(self, reason: str, transient: bool) -> None:
+    `unreachable` marks a failure to talk to the host at all (no answer), which the breaker counts."""
+
+    def __init__(self, reason: str, transient: bool, unreachable: bool = False) -> None:
         super().__init__(reason)
         self.transient = transient
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)
@@ -45,10 +50,22 @@ class FetchSettings:
     per_host: int = 8
     max_bytes: int = 256 * 1024 * 1024
     user_agent: str = USER_AGENT
+    breaker_threshold: int = 5  # connection failures in a row that stop requests to a host
+    breaker_cooldown: float = 60.0  # seconds before a stopped host is tried once more
 
     def check(self) -> None:
-        if self.timeout <= 0 or self.retries < 0 or self.backoff < 0 or self.per_host < 1 or self.max_bytes < 1:
-            raise ValueError(f"bad fetch settings: {self}")
+        """ValueError naming the first setting out of range."""
+        for name, ok in (
+            ("timeout", self.timeout > 0),
+            ("retries", self.retries >= 0),
+            ("backoff", self.backoff >= 0),
+            ("per_host", self.per_host >= 1),
+            ("max_bytes", self.max_bytes >= 1),
+            ("breaker_threshold", self.breaker_threshold >= 1),
+            ("breaker_cooldown", self.breaker_cooldown >= 0),
+        ):
+            if not ok:
+                raise ValueError(f"fetch setting {name} out of range: {getattr(self, name)}")
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,7 @@ class Fetcher:
         self.settings.check()
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
+        self.breaker = HostBreaker(self.settings.breaker_threshold, self.settings.breaker_cooldown)
 
     def _slot(self, url: str) -> threading.BoundedSemaphore:
         host = urlsplit(url).netloc.lower()
@@ -78,13 +96,23 @@ class Fetcher:
 
     def get(self, url: str) -> Response:
         """The body of `url`, retried on transient errors; raises `FetchError` with a short reason."""
+        host = urlsplit(url).netloc.lower()
         tries = 0
         while True:
             tries += 1
+            refusal = self.breaker.refusal(host)
+            if refusal is not None:
+                raise FetchError(refusal, transient=False)
             try:
                 with self._slot(url):
-                    return self._once(url, tries)
+                    reply = self._once(url, tries)
+                self.breaker.answered(host)
+                return reply
             except FetchError as error:
+                if error.unreachable:
+                    self.breaker.failed(host, str(error))
+                else:
+                    self.breaker.answered(host)
                 wait = self._wait(error, tries)
                 if wait is None:
                     raise
@@ -109,21 +137,30 @@ class Fetcher:
             error = FetchError(f"http {e.code}", transient=e.code in _TRANSIENT)
             error.retry_after = _retry_after(e.headers.get("Retry-After"))  # type: ignore[attr-defined]
             raise error from None
-        except TimeoutError:
-            raise FetchError("timeout", transient=True) from None
         except http.client.IncompleteRead:
             raise FetchError("truncated download", transient=True) from None
         except urllib.error.URLError as e:
-            if isinstance(e.reason, (TimeoutError, socket.timeout)):
-                raise FetchError("timeout", transient=True) from None
-            raise FetchError(f"connection error: {e.reason}", transient=True) from None
-        except (ConnectionError, http.client.HTTPException, OSError) as e:
-            raise FetchError(f"connection error: {type(e).__name__}", transient=True) from None
+            raise _connection_error(e.reason) from None
+        except (http.client.HTTPException, OSError) as e:
+            raise _connection_error(e) from None
         if len(data) > self.settings.max_bytes:
             raise FetchError(f"too large: over {self.settings.max_bytes} bytes", transient=False)
         if not data:
             raise FetchError("empty response", transient=False)
         return Response(data, content_type, tries)
+
+
+def _connection_error(cause: object) -> FetchError:
+    """A failure below HTTP, classified: a missing host or a closed port will not come back on a retry."""
+    if isinstance(cause, socket.gaierror):
+        return FetchError(f"host not found (DNS: {cause.strerror})", transient=False, unreachable=True)
+    if isinstance(cause, ConnectionRefusedError):
+        return FetchError("connection refused", transient=False, unreachable=True)
+    if isinstance(cause, (TimeoutError, socket.timeout)):
+        return FetchError("timeout", transient=True, unreachable=True)
+    if isinstance(cause, (ConnectionError, OSError)):
+        return FetchError(f"connection error: {type(cause).__name__}", transient=True, unreachable=True)
+    return FetchError(f"connection error: {cause}", transient=True)
 
 
 def _retry_after(value: str | None) -> float | None:

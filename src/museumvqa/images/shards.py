@@ -29,7 +29,8 @@ from museumvqa.errors import UserError
 from museumvqa.images import ledger
 from museumvqa.images.fetch import FetchSettings
 from museumvqa.images.process import DEFAULT_MAX_PIXELS
-from museumvqa.images.units import BuildSettings, Unit, plan_units, run_unit
+from museumvqa.images.units import BuildSettings, Unit, forget_hosts, plan_units, run_unit
+from museumvqa.inputs import output_folder, require_columns
 from museumvqa.io import atomic_path, write_json
 
 INDEX_NAME = "index.parquet"
@@ -93,6 +94,7 @@ def build_shards(
     fetch: FetchSettings | None = None,
     ray: bool = False,
     ray_address: str | None = None,
+    min_success_rate: float = 0.5,
 ) -> ShardStats:
     """Write `shard-NNNNNN.tar`, `index.parquet`, `rejects.parquet`, `ledger/` and `manifest.json` into `out_dir`.
 
@@ -100,6 +102,8 @@ def build_shards(
     `workers` > 1 runs units in that many processes; `ray` runs them as Ray tasks on a local instance,
     or on the cluster at `ray_address` (then `out_dir` must be on storage every node sees).
     `per_shard` counts source images; canvases of IIIF manifests and generated views come on top.
+    A build that stores no image, or fewer than `min_success_rate` of its source images, writes its
+    index and rejects but no manifest, and raises a UserError with the counts and the main reasons.
     """
     settings = BuildSettings(
         image_size=image_size,
@@ -120,9 +124,12 @@ def build_shards(
         raise UserError(str(e)) from None
     if workers < 1:
         raise UserError(f"workers must be at least 1, got {workers}")
+    if not 0 <= min_success_rate <= 1:
+        raise UserError(f"--min-success-rate must be between 0 and 1, got {min_success_rate}")
+    out = output_folder(Path(out_dir))
     files = _exhibit_files(Path(exhibits_dir))
     total = _count_unique_exhibits(Path(exhibits_dir), files)
-    out = Path(out_dir)
+    forget_hosts()
     out.mkdir(parents=True, exist_ok=True)
     for name in (MANIFEST_NAME, INDEX_NAME, REJECTS_NAME):  # a failed rebuild must not look complete
         (out / name).unlink(missing_ok=True)
@@ -139,6 +146,7 @@ def build_shards(
         else:
             _run_local(todo, out, settings, retry_failed, workers, bar)
     stats = _assemble(out, units, total)
+    _check_success(stats, min_success_rate, out)
     write_json({"counts": asdict(stats), "settings": settings.output_settings()}, out / MANIFEST_NAME)
     stats.units_run = len(todo)  # not in the manifest: a resumed build must write the same files
     return stats
@@ -217,6 +225,22 @@ def _assemble(out: Path, units: list[Unit], exhibits: int) -> ShardStats:
     return stats
 
 
+def _check_success(stats: ShardStats, min_rate: float, out: Path) -> None:
+    """UserError when the build stored nothing, or too small a share of its source images."""
+    sources_ok = stats.images_ok - stats.generated
+    sources = sources_ok + stats.rejected
+    if sources == 0:
+        raise UserError(f"shards: the exhibits list no images with the chosen --roles; nothing to build in {out}")
+    if sources_ok and sources_ok >= min_rate * sources:
+        return
+    reasons = sorted(stats.reject_reasons.items(), key=lambda kv: -kv[1])[:3]
+    raise UserError(
+        f"shards: {sources_ok} of {sources} images fetched ({100 * sources_ok / sources:.1f}%, "
+        f"below --min-success-rate {min_rate:g}); main reasons: {', '.join(f'{r} {n}' for r, n in reasons)}; "
+        f"see {out / REJECTS_NAME}, fix the sources (or --image-root) and rerun with --retry-failed"
+    )
+
+
 def _writer(stack: ExitStack, path: Path, schema: pa.Schema) -> pq.ParquetWriter:
     """A Parquet writer that lands on `path` only if the whole assembly succeeds."""
     tmp = stack.enter_context(atomic_path(path))
@@ -232,15 +256,10 @@ def _remove_numbered(out: Path, keep: int) -> None:
 
 
 def _exhibit_files(path: Path) -> list[Path]:
-    files = sorted(path.glob("*.parquet")) if path.is_dir() else [path] if path.is_file() else []
-    if not files:
-        raise UserError(f"{path}: no Parquet files found")
-    for file in files:
-        names = pq.read_schema(file).names
-        for column in ("exhibit_id", "images"):
-            if column not in names:
-                raise UserError(f"{file}: not an exhibits table (no '{column}' column)")
-    return files
+    if not path.exists():
+        raise UserError(f"--exhibits {path}: no such folder; give the exhibits/ folder that `ingest` wrote")
+    require_columns(path, ("exhibit_id", "images"), "an exhibits table (the exhibits/ folder that `ingest` wrote)")
+    return sorted(path.glob("*.parquet")) if path.is_dir() else [path]
 
 
 def _count_unique_exhibits(path: Path, files: list[Path]) -> int:

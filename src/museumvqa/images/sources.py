@@ -47,16 +47,26 @@ def fetch_source(uri: str, *, size: int, fetcher: Fetcher, root: Path | None = N
 
 
 def local_path(uri: str, root: Path | None = None) -> Path:
-    """The file a URI names: plain paths (relative to `root`) and `file://` URIs."""
+    """The file a URI names: plain paths (relative to `root`) and `file://` URIs.
+
+    With a `root`, the file must lie inside it once `..` and symlinks are resolved, so a catalogue
+    cannot make the build read `../../etc/passwd` or any other file outside the image folder.
+    """
     if uri.lower().startswith("file:"):
         parts = urlsplit(uri)
         if parts.netloc not in ("", "localhost"):
             raise ImageError(f"unsupported source: file URI on host {parts.netloc}")
-        return Path(url2pathname(parts.path))
-    if _URL_SCHEME.match(uri):
+        path = Path(url2pathname(parts.path))
+    elif _URL_SCHEME.match(uri):
         raise ImageError(f"unsupported source: {urlsplit(uri).scheme} URL")
-    path = Path(uri)
-    return root / path if root is not None and not path.is_absolute() else path
+    else:
+        path = Path(uri)
+    if root is None:
+        return path
+    path = (root / path).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise ImageError(f"outside the image root: {uri} is not inside {root}")
+    return path
 
 
 def _remote(url: str, size: int, fetcher: Fetcher) -> list[Fetched]:

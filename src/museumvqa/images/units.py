@@ -153,6 +153,11 @@ def _fetcher(settings: FetchSettings) -> Fetcher:
     return Fetcher(settings)
 
 
+def forget_hosts() -> None:
+    """A new build starts with this process's hosts unknown: no open circuit carried over from an earlier build."""
+    _fetcher.cache_clear()
+
+
 def run_unit(unit: Unit, out: Path, settings: BuildSettings, retry_failed: bool = False) -> int:
     """Build the unit's shard and ledger part; returns the number of images it stored."""
     out = Path(out)

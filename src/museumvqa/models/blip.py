@@ -23,7 +23,7 @@ from transformers import (
 )
 
 from museumvqa.errors import UserError
-from museumvqa.models.registry import load_pretrained
+from museumvqa.models.registry import DEFAULT_MAX_NEW_TOKENS, load_pretrained
 
 DECODER_START = "[DEC]"
 DECODER_START_ID = 30522  # BLIP's text_config.bos_token_id: the first id after BERT's 30522 tokens
@@ -118,7 +118,7 @@ class BlipAnswerer:
         self,
         model: BlipForQuestionAnswering,
         processor: BlipProcessor,
-        max_new_tokens: int = 12,
+        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         batch_size: int = 16,
         name: str | None = None,
     ) -> None:

@@ -29,7 +29,7 @@ from transformers import (
 
 from museumvqa.errors import UserError
 from museumvqa.models.blip import detokenize
-from museumvqa.models.registry import load_pretrained
+from museumvqa.models.registry import DEFAULT_MAX_NEW_TOKENS, load_pretrained
 
 IMAGE_TOKEN = "<image>"
 BOS, EOS, PAD, UNK = "[CLS]", "</s>", "[PAD]", "[UNK]"
@@ -193,7 +193,7 @@ class LlavaAnswerer:
         self,
         model: LlavaForConditionalGeneration,
         processor: LlavaProcessor,
-        max_new_tokens: int = 12,
+        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         batch_size: int = 16,
         name: str | None = None,
     ) -> None:

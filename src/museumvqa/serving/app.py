@@ -3,14 +3,16 @@ the visitor page at `/`. OpenAPI at `/openapi.json`, interactive docs at `/docs`
 
 Safety: request bodies are capped before parsing (413), only image uploads are decoded (415), the
 decoder refuses decompression bombs (413), each answer has a deadline (504), and at most
-`max_concurrency` answers are computed at once; one more is refused with 503 rather than queued.
-No request names a file: exhibits and images are looked up by id in memory.
+`max_concurrency` answers are computed at once; up to `max_queue` more wait for a slot (within the
+deadline), and beyond that a request is refused at once with 503 and a `Retry-After` (seconds, from
+the recent answer times). No request names a file: exhibits and images are looked up by id in memory.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
+import math
+import time
 from dataclasses import dataclass
 from importlib import resources
 from typing import Annotated, Any
@@ -34,6 +36,7 @@ class ServeSettings:
     max_pixels: int = DEFAULT_MAX_PIXELS
     timeout_s: float = 30.0
     max_concurrency: int = 4
+    max_queue: int = 8
 
 
 class BodyLimit:
@@ -80,26 +83,42 @@ class BodyLimit:
 
 
 class Slots:
-    """At most `size` answers in flight; a slot is freed when its work ends, even after a timeout,
-    so a slow request keeps counting against the bound instead of piling up behind it."""
+    """At most `size` answers in flight and `queue` requests waiting for one; a slot is freed when its
+    work ends, even after a timeout, so a slow request keeps counting against the bound.
 
-    def __init__(self, size: int) -> None:
+    Used from the event loop only (acquire in a handler, release in a done callback)."""
+
+    def __init__(self, size: int, queue: int) -> None:
         self.size = size
-        self._free = threading.BoundedSemaphore(size)
-        self._lock = threading.Lock()
+        self.queue = queue
+        self._free = asyncio.Semaphore(size)
         self.in_flight = 0
+        self.waiting = 0
+        self.mean_seconds = 1.0  # running mean of answer times, for Retry-After
 
-    def try_acquire(self) -> bool:
-        if not self._free.acquire(blocking=False):
+    async def acquire(self, deadline_s: float) -> bool:
+        """Take a slot, waiting in the queue up to `deadline_s`; False when the queue is full or time ran out."""
+        if self._free.locked() and self.waiting >= self.queue:
             return False
-        with self._lock:
-            self.in_flight += 1
+        self.waiting += 1
+        try:
+            await asyncio.wait_for(self._free.acquire(), deadline_s)
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            self.waiting -= 1
+        self.in_flight += 1
         return True
 
-    def release(self) -> None:
-        with self._lock:
-            self.in_flight -= 1
+    def release(self, seconds: float | None = None) -> None:
+        if seconds is not None:
+            self.mean_seconds = 0.8 * self.mean_seconds + 0.2 * seconds
+        self.in_flight -= 1
         self._free.release()
+
+    def retry_after(self) -> int:
+        """Seconds until a queue place is likely free: the queue ahead, answered `size` at a time."""
+        return max(1, math.ceil(self.mean_seconds * (self.waiting + 1) / self.size))
 
 
 def reply_json(reply: Reply, responder: Responder) -> dict[str, Any]:
@@ -125,7 +144,7 @@ def create_app(responder: Responder, settings: ServeSettings | None = None) -> F
     """The FastAPI app around a loaded `Responder`."""
     settings = settings or ServeSettings()
     languages = available_languages()
-    slots = Slots(settings.max_concurrency)
+    slots = Slots(settings.max_concurrency, settings.max_queue)
     app = FastAPI(title="museumvqa: ask the museum", version="1")
     app.state.slots = slots
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + FORM_OVERHEAD)
@@ -145,7 +164,9 @@ def create_app(responder: Responder, settings: ServeSettings | None = None) -> F
             "default_mode": DEFAULT_MODE,
             "languages": languages,
             "in_flight": slots.in_flight,
+            "waiting": slots.waiting,
             "max_concurrency": slots.size,
+            "max_queue": slots.queue,
         }
 
     @app.get("/api/samples")
@@ -186,14 +207,20 @@ def create_app(responder: Responder, settings: ServeSettings | None = None) -> F
         data = await image.read(settings.max_upload_bytes + 1)
         if len(data) > settings.max_upload_bytes:
             raise HTTPException(413, f"image over the {settings.max_upload_bytes}-byte limit")
-        if not slots.try_acquire():
-            raise HTTPException(503, "busy: every answering slot is taken, try again shortly")
+        started = time.monotonic()
+        if not await slots.acquire(settings.timeout_s):
+            wait = slots.retry_after()
+            raise HTTPException(
+                503, f"busy: every answering slot and queue place is taken, retry in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )  # fmt: skip
         work = asyncio.get_running_loop().run_in_executor(
             None, _answer, responder, data, question, language, mode, settings.max_pixels
         )
-        work.add_done_callback(lambda done: _finished(done, slots))
+        begun = time.monotonic()
+        work.add_done_callback(lambda done: _finished(done, slots, time.monotonic() - begun))
         try:
-            reply = await asyncio.wait_for(asyncio.shield(work), settings.timeout_s)
+            reply = await asyncio.wait_for(asyncio.shield(work), max(0.0, settings.timeout_s - (begun - started)))
         except TimeoutError:
             raise HTTPException(504, f"no answer within {settings.timeout_s:g} s") from None
         return reply_json(reply, responder)
@@ -201,9 +228,9 @@ def create_app(responder: Responder, settings: ServeSettings | None = None) -> F
     return app
 
 
-def _finished(work: asyncio.Future[Reply], slots: Slots) -> None:
+def _finished(work: asyncio.Future[Reply], slots: Slots, seconds: float) -> None:
     """Free the slot; consume an error nobody awaits any more (the request timed out)."""
-    slots.release()
+    slots.release(seconds)
     if not work.cancelled():
         work.exception()
 

@@ -18,6 +18,7 @@ from museumvqa.errors import UserError
 from museumvqa.evaluation.retrieval import image_feature
 from museumvqa.images.process import encode_jpeg
 from museumvqa.images.reader import iter_samples
+from museumvqa.inputs import run_folder
 from museumvqa.io import read_parquet_dir
 from museumvqa.layout import RunLayout
 
@@ -51,8 +52,7 @@ class Catalogue:
     def load(cls, run_dir: str | Path) -> Catalogue:
         """A run folder's `exhibits/` and `shards/`; images of exhibits not in the records are skipped."""
         layout = RunLayout(Path(run_dir))
-        if not layout.exhibits.is_dir() or not layout.shards.is_dir():
-            raise UserError(f"{run_dir}: not a run folder (needs exhibits/ and shards/; run `museumvqa demo`)")
+        run_folder(layout.root, "--catalog", ("exhibits", "shards"))
         exhibits = {}
         for row in read_parquet_dir(layout.exhibits).to_pylist():
             exhibit = exhibit_from_row(row)

@@ -11,8 +11,9 @@ from museumvqa.serving.catalogue import Catalogue
 
 
 def load_responder(model_dir: str | Path, catalog_dir: str | Path) -> Responder:
-    """The model, BLIP or LLaVA (safetensors only), and a run folder's catalogue."""
-    return Responder(load_answerer(model_dir, batch_size=1), Catalogue.load(catalog_dir))
+    """A run folder's catalogue, then the model, BLIP or LLaVA (safetensors only): the quick check first."""
+    catalogue = Catalogue.load(catalog_dir)
+    return Responder(load_answerer(model_dir, batch_size=1), catalogue)
 
 
 def serve(model_dir: str | Path, catalog_dir: str | Path, host: str, port: int, settings: ServeSettings) -> None:

@@ -12,10 +12,32 @@ from typing import Literal
 
 from museumvqa.errors import UserError
 from museumvqa.models.registry import Family
-from museumvqa.training.loop import Precision
-from museumvqa.training.lora import LoraSettings
+
+Precision = Literal["no", "bf16", "fp16"]
 
 FREEZABLE = ("vision", "projector", "language")  # vision tower, the LLaVA projector, the text model
+
+
+@dataclass
+class LoraSettings:
+    """The `lora:` section of a training config; disabled by default (full fine-tuning)."""
+
+    enabled: bool = False
+    r: int = 8
+    alpha: int = 16
+    dropout: float = 0.0
+    target_modules: list[str] | None = None  # module-name suffixes inside the family's scope; None: defaults
+    qlora: bool = False  # base layers in 4-bit NF4 (bitsandbytes, CUDA)
+
+    def __post_init__(self) -> None:
+        if self.r < 1 or self.alpha <= 0:
+            raise UserError(f"lora: r must be at least 1 and alpha above 0, got r={self.r}, alpha={self.alpha}")
+        if not 0 <= self.dropout < 1:
+            raise UserError(f"lora: dropout must be in [0, 1), got {self.dropout}")
+        if self.target_modules is not None and not self.target_modules:
+            raise UserError("lora: target_modules is empty (leave it null for the family's defaults)")
+        if self.qlora and not self.enabled:
+            raise UserError("lora: qlora needs enabled: true")
 
 
 @dataclass

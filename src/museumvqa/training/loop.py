@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from accelerate import Accelerator
@@ -27,8 +27,7 @@ from accelerate.state import AcceleratorState
 from transformers import get_cosine_schedule_with_warmup
 
 from museumvqa.errors import UserError
-
-Precision = Literal["no", "bf16", "fp16"]
+from museumvqa.training.config import Precision
 
 
 @dataclass
