@@ -31,7 +31,7 @@ def test_each_format_is_detected(sample_dir: Path, tate_dir: Path) -> None:
 
 def test_undetectable_input_lists_the_formats(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(UserError, match="pass --format, one of: met-api, met-csv, tate, lido, mapping"):
+    with pytest.raises(UserError, match="pass --format, one of: lido, mapping, met-api, met-csv, tate"):
         detect_format(tmp_path / "notes.txt")
 
 
@@ -85,11 +85,11 @@ def test_cli_ingest_stats_query(tmp_path: Path, tate_dir: Path) -> None:
 def test_make_adapter_checks_its_options(tmp_path: Path) -> None:
     from museumvqa.catalog.adapters import make_adapter
 
-    with pytest.raises(UserError, match="needs --mapping"):
+    with pytest.raises(UserError, match="format 'mapping' needs --mapping"):
         make_adapter("mapping")
     with pytest.raises(UserError, match="--image-dir only applies to format 'met-api'"):
         make_adapter("tate", image_dir=tmp_path)
-    with pytest.raises(UserError, match="unknown format 'bogus'; known formats: met-api"):
+    with pytest.raises(UserError, match="unknown format 'bogus'; known formats: lido, mapping, met-api"):
         make_adapter("bogus")
     (tmp_path / "m.yaml").write_text("museum: m\nid: id\nfields:\n  title: t\n")
     assert make_adapter("mapping", mapping=tmp_path / "m.yaml").name == "mapping"

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from museumvqa.catalog.adapters import Adapter, detect_adapter
-from museumvqa.catalog.adapters.met_api import MetApiAdapter, parse_year
+from museumvqa.catalog.adapters.met_api import MetApiAdapter
 from museumvqa.catalog.ingest import ALLOW_REJECTS, ingest
 from museumvqa.catalog.schema import (
     EXHIBIT_SCHEMA,
@@ -27,6 +27,7 @@ from museumvqa.catalog.schema import (
     exhibit_to_row,
     exhibits_to_table,
 )
+from museumvqa.catalog.years import parse_year
 
 
 def plain_clean_text(value: object) -> str | None:

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from catalog_helpers import FIXTURES, read_exhibits
 
-from museumvqa.catalog.adapters.lido import LidoAdapter, iiif_info_url, lido_year
+from museumvqa.catalog.adapters.lido import LidoAdapter, iiif_info_url
 from museumvqa.catalog.ingest import ALLOW_REJECTS, ingest
+from museumvqa.catalog.years import leading_year
 from museumvqa.errors import UserError
 from museumvqa.io import read_parquet_dir
 
@@ -120,5 +121,5 @@ def test_folder_of_files_streams_in_name_order(tmp_path: Path) -> None:
 
 
 def test_helpers() -> None:
-    assert [lido_year(t) for t in ("1642", "1642-05-01", "-0500", "c. 1600", None)] == [1642, 1642, -500, None, None]
+    assert [leading_year(t) for t in ("1642", "1642-05-01", "-0500", "c. 1600", None)] == [1642, 1642, -500, None, None]
     assert iiif_info_url("https://x.org/iiif/abc") == "https://x.org/iiif/abc/info.json"

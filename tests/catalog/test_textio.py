@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from museumvqa.catalog.adapters.textio import iter_json
+from museumvqa.catalog.readers.textio import iter_json
 from museumvqa.errors import UserError
 
 RECORDS = [{"id": n, "text": "é" * (n * 20_000), "n": 10**n} for n in range(8)]  # some span the 64 KiB chunks

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from museumvqa.catalog.adapters import ADAPTERS
 from museumvqa.commands.common import Quiet
 from museumvqa.errors import UserError
 
@@ -26,7 +27,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(help="Output folder: exhibits/, people/, rejects/, catalog_manifest.json.")],
         format: Annotated[
             str | None,
-            typer.Option("--format", help="Format of inputs without their own (met-api | met-csv | tate | lido | mapping)."),
+            typer.Option("--format", help=f"Format of inputs without their own ({' | '.join(ADAPTERS)})."),
         ] = None,
         mapping: Annotated[
             Path | None,

@@ -1,20 +1,17 @@
-"""Source adapters, registered by name. Each turns one source format into Exhibit records."""
+"""Source adapters, registered by name as their modules load. Each turns one source format into Exhibit records."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
+from typing import Any
 
-from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
-from museumvqa.catalog.adapters.lido import LidoAdapter
-from museumvqa.catalog.adapters.mapping import MappingAdapter
-from museumvqa.catalog.adapters.met_api import MetApiAdapter
-from museumvqa.catalog.adapters.met_csv import MetCsvAdapter
-from museumvqa.catalog.adapters.tate import TateAdapter
+from museumvqa.catalog.adapters.base import ADAPTERS, Adapter, RawRecord, RecordRejected
 from museumvqa.errors import UserError
 
-ADAPTERS: dict[str, type[Adapter]] = {
-    cls.name: cls for cls in (MetApiAdapter, MetCsvAdapter, TateAdapter, LidoAdapter, MappingAdapter)
-}
+for _module in pkgutil.iter_modules(__path__):  # each module defines (and so registers) its adapters
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 
 def _known() -> str:
@@ -42,20 +39,19 @@ def detect_format(path: Path) -> str:
     return matches[0]
 
 
-def make_adapter(name: str, image_dir: Path | None = None, mapping: Path | None = None) -> Adapter:
-    """An adapter instance from CLI-style options (`--image-dir` for met-api, `--mapping` for mapping)."""
+def make_adapter(name: str, **options: Any) -> Adapter:
+    """An adapter from CLI-style options (`mapping=` for mapping, `image_dir=` for met-api); None means not given."""
     cls = get_adapter(name)
-    if cls is MappingAdapter:
-        if mapping is None:
-            raise UserError("format 'mapping' needs --mapping FILE.yaml")
-        return MappingAdapter.from_yaml(mapping)
-    if mapping is not None:
-        raise UserError(f"--mapping only applies to format 'mapping', not {name!r}")
-    if image_dir is not None:
-        if cls is not MetApiAdapter:
-            raise UserError(f"--image-dir only applies to format 'met-api', not {name!r}")
-        return MetApiAdapter(image_dir)
-    return cls()
+    given = {key: value for key, value in options.items() if value is not None}
+    for key in given:
+        if key not in cls.options:
+            takes = sorted(n for n, c in ADAPTERS.items() if key in c.options)
+            flag = "--" + key.replace("_", "-")
+            raise UserError(f"{flag} only applies to format {' / '.join(map(repr, takes))}, not {name!r}")
+    for key, required in cls.options.items():
+        if required and key not in given:
+            raise UserError(f"format {name!r} needs --{key.replace('_', '-')}")
+    return cls.from_options(**given)
 
 
 def detect_adapter(path: Path) -> Adapter:

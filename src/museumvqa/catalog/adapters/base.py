@@ -35,10 +35,28 @@ class RecordRejected(Exception):
         self.reason = reason
 
 
+ADAPTERS: dict[str, type[Adapter]] = {}  # every source format by name, filled as adapter classes are defined
+
+
 class Adapter(ABC):
-    """Reads one source format. `read` streams records; `to_exhibit` maps one or raises RecordRejected."""
+    """Reads one source format. `read` streams records; `to_exhibit` maps one or raises RecordRejected.
+
+    A subclass that sets `name` registers itself: a new source format is one new module in this package.
+    `options` names the command-line options the format takes (True: required), e.g. `{"mapping": True}`.
+    """
 
     name: ClassVar[str]
+    options: ClassVar[dict[str, bool]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            ADAPTERS[cls.name] = cls
+
+    @classmethod
+    def from_options(cls, **options: Any) -> Adapter:
+        """An instance from the format's own command-line options (already checked against `options`)."""
+        return cls(**options)
 
     @classmethod
     def detect(cls, path: Path) -> bool:

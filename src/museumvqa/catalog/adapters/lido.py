@@ -14,15 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
-from museumvqa.catalog.adapters.textio import head_text
 from museumvqa.catalog.attribution import display_attribution, is_maker_role, is_organisation, is_unknown
+from museumvqa.catalog.readers.textio import head_text
 from museumvqa.catalog.schema import Exhibit, ImageRef, Person, clean_text, is_placeholder_id, make_exhibit_id, slug
+from museumvqa.catalog.years import leading_year
 from museumvqa.errors import UserError
 
 NS = "http://www.lido-schema.org"
 _L = f"{{{NS}}}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_YEAR = re.compile(r"^\s*(-?\d{1,4})(?:\D|$)")
 _PRODUCTION = ("production", "creation", "herstellung", "lido00007", "lido00012")
 _ACQUISITION = ("acquisition", "förvärv", "erwerb", "acquisition", "lido00001")
 _YEAR_IN_TEXT = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
@@ -33,12 +33,6 @@ _WORKSHOP_LABEL = re.compile(r"^(workshop|atelier|werkstatt|verkstad|taller|bott
 def _tags(path: str) -> tuple[str, ...]:
     """'a/b' -> ('{ns}a', '{ns}b'): the qualified child tags of a path."""
     return tuple(_L + part for part in path.split("/"))
-
-
-def lido_year(text: str | None) -> int | None:
-    """The year of a LIDO date ("1642", "1642-05-01", "-0500"); None when it has none."""
-    match = _YEAR.match(text or "")
-    return int(match.group(1)) if match else None
 
 
 class _Langs:
@@ -231,8 +225,8 @@ class LidoAdapter(Adapter):
                 ex.add("creator", display_attribution(person.name, person.qualifier), lang=None, role=person.role)
         for text, lang in langs.texts(event, "eventDate/displayDate"):
             ex.add("date", text, lang=lang)
-        begin = lido_year(langs.first(event, "eventDate/date/earliestDate"))
-        end = lido_year(langs.first(event, "eventDate/date/latestDate"))
+        begin = leading_year(langs.first(event, "eventDate/date/earliestDate"))
+        end = leading_year(langs.first(event, "eventDate/date/latestDate"))
         if ex.date_begin is None and (begin is not None or end is not None):
             ex.date_begin, ex.date_end = begin, end
             if "date" not in ex.attributes:
@@ -262,7 +256,7 @@ class LidoAdapter(Adapter):
     @staticmethod
     def _add_acquisition(ex: Exhibit, langs: _Langs, event: ET.Element) -> None:
         """The acquisition year from an acquisition event's date (its years, else the first year its text names)."""
-        year = lido_year(langs.first(event, "eventDate/date/earliestDate"))
+        year = leading_year(langs.first(event, "eventDate/date/earliestDate"))
         if year is None:
             shown = " ".join(t for t, _ in langs.texts(event, "eventDate/displayDate"))
             found = _YEAR_IN_TEXT.search(shown)
@@ -284,8 +278,8 @@ class LidoAdapter(Adapter):
             name=name,
             role=langs.first(actor_in_role, "roleActor/term"),
             person_id=langs.first(actor, "actorID"),
-            birth_year=lido_year(langs.first(actor, "vitalDatesActor/earliestDate")),
-            death_year=lido_year(langs.first(actor, "vitalDatesActor/latestDate")),
+            birth_year=leading_year(langs.first(actor, "vitalDatesActor/earliestDate")),
+            death_year=leading_year(langs.first(actor, "vitalDatesActor/latestDate")),
             nationality=langs.first(actor, "nationalityActor/term"),
             kind=_actor_kind(actor.get(f"{_L}type")),
             qualifier=langs.first(actor_in_role, "attributionQualifierActor"),

@@ -16,11 +16,11 @@ from typing import Any
 import yaml
 
 from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
-from museumvqa.catalog.adapters.lido import lido_year
-from museumvqa.catalog.adapters.met_csv import iter_csv_rows
-from museumvqa.catalog.adapters.textio import iter_json
 from museumvqa.catalog.attribution import MAKER, display_attribution, is_maker_role, is_organisation, qualifier_kind
+from museumvqa.catalog.readers.csv_rows import iter_csv_rows
+from museumvqa.catalog.readers.textio import iter_json
 from museumvqa.catalog.schema import ATTRIBUTES, Exhibit, ImageRef, Person, clean_text, make_exhibit_id
+from museumvqa.catalog.years import leading_year
 from museumvqa.errors import UserError
 
 FORMATS = ("csv", "json", "jsonl")
@@ -119,6 +119,7 @@ class MappingAdapter(Adapter):
     """Generic records through a Mapping; the match counts of every path are checked over each input."""
 
     name = "mapping"
+    options = {"mapping": True}
 
     def __init__(self, mapping: Mapping) -> None:
         self.mapping = mapping
@@ -128,6 +129,10 @@ class MappingAdapter(Adapter):
     @classmethod
     def from_yaml(cls, path: str | Path) -> MappingAdapter:
         return cls(Mapping.load(Path(path)))
+
+    @classmethod
+    def from_options(cls, mapping: str | Path) -> MappingAdapter:  # type: ignore[override]
+        return cls.from_yaml(mapping)
 
     def read(self, path: Path) -> Iterator[RawRecord]:
         """The records of a file, or of every csv/json/jsonl file in a folder (one object per file is common).
@@ -209,7 +214,7 @@ class MappingAdapter(Adapter):
                 for value in values:
                     ex.add(schema_field, value if not isinstance(value, dict) else None, lang=lang or m.lang)
             elif schema_field in YEAR_FIELDS and values:
-                setattr(ex, schema_field, lido_year(str(values[0])))
+                setattr(ex, schema_field, leading_year(str(values[0])))
             elif schema_field in SCALAR_FIELDS and values:
                 setattr(ex, schema_field, clean_text(values[0]))
             elif schema_field == "images":
@@ -243,7 +248,7 @@ class MappingAdapter(Adapter):
         if got.get("name") is None:
             return None
         for key in ("birth_year", "death_year"):
-            got[key] = lido_year(got.get(key))
+            got[key] = leading_year(got.get(key))
         if got.get("qualifier") == got.get("role") and qualifier_kind(got.get("qualifier")) == MAKER:
             got["qualifier"] = None  # one source field for both: "Designer" is a role, "Workshop of" a qualifier
         if got.get("kind") is not None:  # the source's own party type, e.g. "Organization", "Individual"

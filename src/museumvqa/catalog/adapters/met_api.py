@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
-from museumvqa.catalog.adapters.textio import head_text, iter_json
 from museumvqa.catalog.attribution import display_attribution
+from museumvqa.catalog.readers.textio import head_text, iter_json
 from museumvqa.catalog.schema import Exhibit, ImageRef, Person, clean_text, make_exhibit_id
-
-_YEAR = re.compile(r"^-?\d{1,4}$")
-
-
-def parse_year(value: Any) -> int | None:
-    """A plain year from Met's begin/end fields ("1853", 1853); None for blanks and non-years."""
-    if type(value) is int:  # JSON years are mostly numbers already: same answer as the text route
-        return value if -9999 <= value <= 9999 else None
-    if type(value) is str and len(value) <= 4 and value.isascii() and value.isdigit():  # "1853": the same again
-        return int(value) if value else None
-    text = clean_text(value)
-    if text is None or not _YEAR.match(text):
-        return None
-    return int(text)
+from museumvqa.catalog.years import parse_year
 
 
 class MetApiAdapter(Adapter):
     """Met API records. `image_dir` maps `<objectID>.jpg` files (e.g. the built-in sample) to the primary image."""
 
     name = "met-api"
+    options = {"image_dir": False}
 
     def __init__(self, image_dir: str | Path | None = None) -> None:
         self.image_dir = Path(image_dir) if image_dir else None

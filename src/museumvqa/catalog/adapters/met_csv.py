@@ -2,43 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
-from museumvqa.catalog.adapters.met_api import parse_year
-from museumvqa.catalog.adapters.textio import head_text, open_text, sniff_encoding
 from museumvqa.catalog.attribution import display_attribution
+from museumvqa.catalog.readers.csv_rows import iter_csv_rows
+from museumvqa.catalog.readers.textio import head_text
 from museumvqa.catalog.schema import Exhibit, Person, clean_text, make_exhibit_id
+from museumvqa.catalog.years import parse_year
 from museumvqa.errors import UserError
 
 REQUIRED_COLUMNS = ("Object ID", "Object Name", "Title")
-_FIELD_LIMIT = 1 << 28
 _PLACE_COLUMNS = ("City", "State", "County", "Country", "Region", "Subregion")
-
-
-def iter_csv_rows(path: Path) -> Iterator[tuple[int, list[str], dict[str, str] | None, str | None]]:
-    """(position, header, row, error) for each data row; a row with the wrong number of fields is an error."""
-    csv.field_size_limit(_FIELD_LIMIT)
-    encoding = sniff_encoding(path)
-    try:
-        with open_text(path, encoding) as f:
-            reader = csv.reader(f)
-            header = [h.strip() for h in next(reader, [])]
-            if not any(header):
-                raise UserError(f"{path}: empty file (no CSV header)")
-            for position, fields in enumerate(reader):
-                if not "".join(fields).strip():  # a blank row
-                    continue
-                if len(fields) != len(header):
-                    yield position, header, None, f"row has {len(fields)} fields, the header has {len(header)}"
-                    continue
-                yield position, header, dict(zip(header, fields, strict=True)), None
-    except csv.Error as e:
-        raise UserError(f"{path}: not valid CSV (line {reader.line_num}: {e})") from None
-    except UnicodeDecodeError as e:
-        raise UserError(f"{path}: cannot read (not {encoding} at byte {e.start})") from None
 
 
 def _split(value: str | None) -> list[str | None]:

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
-from museumvqa.catalog.adapters.met_api import parse_year
-from museumvqa.catalog.adapters.textio import head_text, iter_json, loads
 from museumvqa.catalog.attribution import MAKER, display_attribution, qualifier_kind
+from museumvqa.catalog.readers.textio import head_text, iter_json, loads
 from museumvqa.catalog.schema import Exhibit, ImageRef, Person, Value, clean_text, make_exhibit_id, new_value
+from museumvqa.catalog.years import parse_year
 from museumvqa.errors import UserError
 
 IMAGE_BASE = "http://www.tate.org.uk/art/images/work/"

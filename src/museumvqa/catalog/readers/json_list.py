@@ -27,7 +27,7 @@ from typing import IO, Any, BinaryIO
 
 import orjson
 
-from museumvqa.catalog.adapters.fastjson import parse_exact
+from museumvqa.catalog.readers.fastjson import parse_exact
 from museumvqa.errors import UserError
 
 Rows = Generator[tuple[int, Any, str | None], None, Any]

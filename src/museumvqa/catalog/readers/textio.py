@@ -11,8 +11,8 @@ from typing import IO, Any
 
 import orjson
 
-from museumvqa.catalog.adapters.fastjson import parse_exact
-from museumvqa.catalog.adapters.json_list import iter_list
+from museumvqa.catalog.readers.fastjson import parse_exact
+from museumvqa.catalog.readers.json_list import iter_list
 from museumvqa.errors import UserError
 
 _CHUNK = 1 << 16

@@ -1,0 +1,1 @@
+"""Format-neutral readers the adapters share: text with its encoding sniffed, JSON lists and lines, fast JSON."""
