@@ -161,6 +161,37 @@ def is_qualified(text: str | None) -> bool:
     return parse_attribution(text).qualifier is not None
 
 
+# Peoples, cultures and nationalities that catalogues write in the maker field when no maker is known
+# ("Ancient Egyptian", "Chimú", "German"): a documented list, extended by curators as sources need.
+_CULTURES = frozenset(
+    """
+    african american arab asante aztec baule benin byzantine celtic chancay chavín chimú chinese coptic
+    dutch egyptian english etruscan european flemish french german greek hittite inca indian iranian
+    islamic italian japanese khmer korean maya mexica minoan mixtec moche mughal nasca nazca netherlandish
+    olmec ottoman persian peruvian roman russian salado sasanian scythian spanish sumerian swedish
+    teotihuacan thai tibetan toltec veracruz viking yoruba zapotec anasazi huastec paracas wari
+    olandez englez francez rus austriac elvețian suedez belgian ceh maghiar polonez japonez chinez american
+    holländsk engelsk fransk tysk italiensk svensk nederländsk hollandais anglais français allemand italien
+    holländisch englisch französisch deutsch italienisch niederländisch
+    """.split()
+)
+_CULTURE_NAME = re.compile(
+    r"^(ancient|early|late|pre-columbian|precolumbian|classical)\s+\S+|\b(culture|people|peoples|school)$|"
+    r"^(ancestral|ancient) [\w ]+\(",
+    re.IGNORECASE,
+)
+
+
+def is_culture(name: str | None) -> bool:
+    """'German', 'Ancient Egyptian', 'Chimú', 'Aztec (Mexica)': a people named where the maker is unknown."""
+    if not name:
+        return False
+    folded = unicodedata.normalize("NFC", name).casefold().strip()
+    folded = re.sub(r"^(atelier|workshop|werkstatt|verkstad|taller|bottega)\s+", "", folded)  # "Atelier german"
+    head = folded.split("(")[0].strip()
+    return head in _CULTURES or folded in _CULTURES or _CULTURE_NAME.search(folded) is not None
+
+
 # Roles in a production that did not make the work: who paid, ordered, owned or gave it.
 _NOT_MAKER_ROLE = re.compile(
     r"\b(commission\w*|patron|paymaster|client|donor|donator|owner|former owner|funder|funding|sponsor|sitter|"

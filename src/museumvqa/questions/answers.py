@@ -30,13 +30,14 @@ from typing import TYPE_CHECKING, NamedTuple
 from museumvqa.catalog.attribution import (
     MAKER,
     Attribution,
+    is_culture,
     is_maker_role,
     is_organisation,
     is_unknown,
     parse_attribution,
     qualifier_kind,
 )
-from museumvqa.catalog.schema import Exhibit, Person, Value, clean_text
+from museumvqa.catalog.schema import Exhibit, Person, Value, clean_text, slug
 from museumvqa.questions.glossary import Glossary, Term
 
 if TYPE_CHECKING:
@@ -60,10 +61,13 @@ _METRIC = re.compile(r"(\d+(?:[.,]\d+)?(?:\s*[x×]\s*\d+(?:[.,]\d+)?){0,2})\s*(m
 # Where one measured part ends and the next starts: 'Image: ... (30.8 x 34 cm) Overall with mounting: ...'.
 _DIMENSION_PARTS = re.compile(r"(?:(?<=mm)|(?<=cm)|(?<=\)))\s+(?=[^\W\d_])(?![x×]\s)|\s*;\s*|\s+\|\s+|\n")
 # What a frame, mount or base measures is not the object's size, in any catalogue language.
+_BRACKETED = re.compile(r"^\[[^\[\]]*\]$")  # a whole value in square brackets: a cataloguer's note
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_LENGTH = re.compile(r"\d\s*(mm|cm|m|in|inches|inch|ft|feet)\b|\d\s*(\"|”|′′|″)", re.IGNORECASE)
 _NOT_THE_OBJECT = re.compile(
     r"\b(frames?|framed|with frame|ram|ramen|ramens|inramad|rahmen|gerahmt|cadre|encadré|encadrement|marco|"
     r"enmarcado|cornice|incorniciato|lijst|ingelijst|mounts?|mounted|passepartout|passe-partout|montering|"
-    r"montage|kehys|sockel|socle|plinth|pedestal|mounting)\b",
+    r"montage|kehys|sockel|socle|plinth|pedestal|mounting|mat|matted|sight)\b",
     re.IGNORECASE,
 )
 # Running times ('duration: 1min, 53sec', '3:20') are not sizes.
@@ -215,11 +219,24 @@ def _facts(candidates: list[Candidate], **kw: object) -> Facts | None:
 
 
 def title_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
-    return _facts(_values(ex, "title"))
+    """Titles, not a cataloguer's bracketed note standing in for one ('[inscriptions not by Turner]', '[blank]')."""
+    return _facts([c for c in _values(ex, "title") if not _BRACKETED.match(c.text)])
+
+
+def credit_line_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
+    """Credit lines that say how the work came; one that only names the museum ('Nationalmuseum, Sweden') does not."""
+    museum = slug(ex.museum) or ""
+    return _facts([c for c in _values(ex, "credit_line") if not _names_only(slug(c.text) or "", museum)])
+
+
+def _names_only(credit: str, museum: str) -> bool:
+    return bool(museum) and (credit == museum or credit.startswith(museum + "-") and credit.count("-") <= 2)
 
 
 def makers(ex: Exhibit) -> list[tuple[Value, str]]:
     """The creator values naming who made the work, with that name: unqualified or "attributed to" only.
+
+    A people or culture in the maker field ("Ancient Egyptian", "Chimú") stands for an unknown maker.
 
     A qualifier comes from the value itself ("Kopia efter Rembrandt", "Rubens, circle of"), else from
     the linked person's `qualifier`, else from a role that is one (Tate's "after"). Roles of people
@@ -239,7 +256,7 @@ def _makers(creators: tuple[Value, ...], qualifiers: tuple[tuple[str, str], ...]
     out = []
     for v in creators:
         found = _attribution(v.value, v.role, qualifier_of.get(v.value))
-        if found.is_maker and is_maker_role(v.role):
+        if found.is_maker and is_maker_role(v.role) and not is_culture(found.name):
             out.append((v, found.name))  # type: ignore[arg-type]
     return out
 
@@ -286,12 +303,25 @@ def century_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
 
 
 def medium_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
-    candidates = _values(ex, "medium")
+    candidates = [_english_if_vocabulary(c, glossary, "materials") for c in _values(ex, "medium")]
     if not candidates:
         return None
     english = len(candidates) == 1 and candidates[0].lang == "en"
     composed = _composition(candidates[0].text, glossary) if english else ()
     return Facts(tuple(candidates), composed=composed)
+
+
+def _english_if_vocabulary(candidate: Candidate, glossary: Glossary, section: str) -> Candidate:
+    """An English vocabulary value that inherited another tag ('Oil on canvas' under a Swedish LIDO record) is English.
+
+    LIDO values without their own xml:lang take the record's; the glossary recognises an English term
+    (or a medium made only of English terms) that is no form of the tagged language.
+    """
+    lang = candidate.lang
+    if lang in ("en", NEUTRAL, None) or glossary.is_form(section, lang, candidate.text):
+        return candidate
+    english = glossary.find(section, candidate.text) or (section == "materials" and _composition(candidate.text, glossary))
+    return candidate._replace(lang="en") if english else candidate
 
 
 @lru_cache(maxsize=1 << 14)
@@ -367,7 +397,7 @@ def object_type_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
     Tate, for one, only classifies ('on paper, print', 'sculpture'); a classification the glossary
     does not list as an object type ('Paintings' collections, 'supporting material') asks nothing.
     """
-    candidates = _values(ex, "object_type")
+    candidates = [_english_if_vocabulary(c, glossary, "object_types") for c in _values(ex, "object_type")]
     if not candidates:
         candidates = _object_classes(tuple(ex.values("classification")), glossary)
     return _facts(candidates, section="object_types")
@@ -394,10 +424,16 @@ def dimensions_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
     Frames, mounts and bases are not the object, and a running time is not a size: those parts are left out.
     """
     candidates = [c for v in ex.attributes.get("dimensions", ()) for c in _object_sizes(v.value, v.lang)]
+    if any(len(_NUMBER.findall(c.text)) > 1 for c in candidates):  # '3,40 m' beside '3,40x1,65x1,70 m' is a part
+        candidates = [c for c in candidates if len(_NUMBER.findall(c.text)) > 1]
+    elif len(candidates) > 1:  # '117 cm' and '95 cm' with their labels lost: which is the size is not said
+        return None
     if not candidates:
         return None
-    match = _METRIC.search(candidates[0].text)
-    if match:
+    first = candidates[0].text
+    match = _METRIC.search(first)
+    # derived only when it is the whole size: 'L: 128.2 x W: 5 cm' is not '5 cm', nor 'L: 140 cm; A: 57 cm' '140 cm'
+    if match and ("x" in match[1] or "×" in match[1] or len(_NUMBER.findall(first)) == 1):
         measure = re.sub(r"\s*[x×]\s*", " x ", match[1])
         candidates.insert(0, Candidate(f"{measure} {match[2]}", NEUTRAL, derived=True))
     return _facts(_dedupe(candidates))
@@ -406,9 +442,15 @@ def dimensions_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
 @lru_cache(maxsize=1 << 14)
 def _object_sizes(text: str, lang: str | None) -> tuple[Candidate, ...]:
     """The parts of a dimension text that measure the object itself, as candidates."""
-    parts = split_top_level(text, _DIMENSION_PARTS)
-    kept = (p for p in parts if any(ch.isdigit() for ch in p) and not _NOT_THE_OBJECT.search(p))
-    return tuple(found[0] for p in kept if not _DURATION.search(p) and (found := _candidate(p.strip(), lang)))
+    kept, excluded = [], False
+    for part in split_top_level(text, _DIMENSION_PARTS):
+        # a part without a label of its own ('1/2 in. depth' after 'Mat: ...;') continues the one before it
+        excluded = bool(_NOT_THE_OBJECT.search(part)) or (excluded and part.lstrip()[:1].isdigit())
+        if not excluded and _LENGTH.search(part) and not _DURATION.search(part):  # no weights, no bare numbers
+            kept.append(part.strip())
+    if len(kept) > 1 and any(len(_NUMBER.findall(p)) == 1 for p in kept):
+        kept = ["; ".join(kept)]  # 'L: 140 cm; A: 57 cm; Î: 250 cm' is one size, not three
+    return tuple(found[0] for p in kept if (found := _candidate(p, lang)))
 
 
 def inscription_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
@@ -505,7 +547,7 @@ ANSWERS: dict[str, Callable[[Exhibit, Glossary], Facts | None]] = {
     "department": _plain("department"),
     "dimensions": dimensions_facts,
     "inscription": inscription_facts,
-    "credit_line": _plain("credit_line"),
+    "credit_line": credit_line_facts,
     "acquisition": _plain("acquisition_year"),
     "birth_year": _person_facts("birth_year"),
     "death_year": _person_facts("death_year"),

@@ -64,6 +64,10 @@ class Glossary:
         found = self._lookup.get((section, key)) if lang == "en" else self._forms.get((section, lang, key))
         return found or self._lookup.get((section, key)) or self._any.get((section, key))
 
+    def is_form(self, section: str, lang: str, value: str) -> bool:
+        """Whether `value` is a listed form of some term in exactly this language."""
+        return (section, lang, value.casefold()) in self._forms
+
     def spellings(self, term: Term) -> list[str]:
         """Every English spelling (name and aliases, case-folded) that maps onto `term`."""
         return [key for (section, key), found in self._lookup.items() if found is term and section == term.section]

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
-from museumvqa.catalog.attribution import display_attribution, is_maker_role, is_organisation, is_unknown
+from museumvqa.catalog.attribution import display_attribution, is_culture, is_maker_role, is_organisation, is_unknown
 from museumvqa.catalog.readers.textio import head_text
 from museumvqa.catalog.schema import Exhibit, ImageRef, Person, clean_text, is_placeholder_id, make_exhibit_id, slug
 from museumvqa.catalog.years import leading_year
@@ -242,7 +242,7 @@ class LidoAdapter(Adapter):
             workshop = _WORKSHOP_LABEL.match(text)  # "workshop: Philco" names a maker, not a culture
             if workshop is None:
                 ex.add("culture", text, lang=lang)
-            elif not is_unknown(maker := text[workshop.end() :].strip()):
+            elif not is_unknown(maker := text[workshop.end() :].strip()) and not is_culture(maker):
                 ex.add("creator", maker, lang=None, role="workshop")
         self._add(ex, langs, event, "period", "periodName/term")
         for shown in langs.find_all(event, "eventMaterialsTech/displayMaterialsTech"):

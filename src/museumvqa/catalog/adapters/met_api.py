@@ -10,7 +10,7 @@ from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
 from museumvqa.catalog.attribution import display_attribution
 from museumvqa.catalog.readers.textio import head_text, iter_json
 from museumvqa.catalog.schema import Exhibit, ImageRef, Person, clean_text, make_exhibit_id
-from museumvqa.catalog.years import parse_year
+from museumvqa.catalog.years import life_years, parse_year
 
 
 class MetApiAdapter(Adapter):
@@ -91,6 +91,9 @@ class MetApiAdapter(Adapter):
 
     def _people(self, o: dict[str, Any]) -> list[Person]:
         main = clean_text(o.get("artistDisplayName"))
+        born, died = life_years(
+            clean_text(o.get("artistDisplayBio")), parse_year(o.get("artistBeginDate")), parse_year(o.get("artistEndDate"))
+        )
         people: list[Person] = []
         for c in o.get("constituents") or []:
             name = clean_text(c.get("name")) if isinstance(c, dict) else None
@@ -102,8 +105,8 @@ class MetApiAdapter(Adapter):
                     name=name,
                     role=clean_text(c.get("role")),
                     person_id=clean_text(c.get("constituentID")),
-                    birth_year=parse_year(o.get("artistBeginDate")) if is_main else None,
-                    death_year=parse_year(o.get("artistEndDate")) if is_main else None,
+                    birth_year=born if is_main else None,
+                    death_year=died if is_main else None,
                     nationality=clean_text(o.get("artistNationality")) if is_main else None,
                     qualifier=clean_text(o.get("artistPrefix")) if is_main else None,
                 )
@@ -113,8 +116,8 @@ class MetApiAdapter(Adapter):
                 Person(
                     name=main,
                     role=clean_text(o.get("artistRole")),
-                    birth_year=parse_year(o.get("artistBeginDate")),
-                    death_year=parse_year(o.get("artistEndDate")),
+                    birth_year=born,
+                    death_year=died,
                     nationality=clean_text(o.get("artistNationality")),
                     qualifier=clean_text(o.get("artistPrefix")),
                 )

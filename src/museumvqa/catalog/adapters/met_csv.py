@@ -10,7 +10,7 @@ from museumvqa.catalog.attribution import display_attribution
 from museumvqa.catalog.readers.csv_rows import iter_csv_rows
 from museumvqa.catalog.readers.textio import head_text
 from museumvqa.catalog.schema import Exhibit, Person, clean_text, make_exhibit_id
-from museumvqa.catalog.years import parse_year
+from museumvqa.catalog.years import life_years, parse_year
 from museumvqa.errors import UserError
 
 REQUIRED_COLUMNS = ("Object ID", "Object Name", "Title")
@@ -92,18 +92,19 @@ class MetCsvAdapter(Adapter):
         roles, ids = _split(r.get("Artist Role")), _split(r.get("Constituent ID"))
         nationalities = _split(r.get("Artist Nationality"))
         begins, ends = _split(r.get("Artist Begin Date")), _split(r.get("Artist End Date"))
-        prefixes = _split(r.get("Artist Prefix"))
+        prefixes, bios = _split(r.get("Artist Prefix")), _split(r.get("Artist Display Bio"))
         for n, name in enumerate(names):
             if name is None:
                 continue
             ex.add("creator", display_attribution(name, _at(prefixes, n)), role=_at(roles, n))
+            born, died = life_years(_at(bios, n), parse_year(_at(begins, n)), parse_year(_at(ends, n)))
             ex.people.append(
                 Person(
                     name=name,
                     role=_at(roles, n),
                     person_id=_at(ids, n),
-                    birth_year=parse_year(_at(begins, n)),
-                    death_year=parse_year(_at(ends, n)),
+                    birth_year=born,
+                    death_year=died,
                     nationality=_at(nationalities, n),
                     qualifier=_at(prefixes, n),
                 )
