@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TORCH_VERSION ?= 2.13.0
 
-.PHONY: demo test install browser clean
+.PHONY: demo test test-fast install browser clean
 
 $(BIN)/museumvqa: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,12 @@ browser:
 demo: install
 	$(BIN)/museumvqa demo --out runs/demo
 
+# The whole suite (CI); `test-fast` leaves out the tests marked slow (under 2 minutes on 2 cores).
 test: install browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) runs

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import pytest
 
-from museumvqa.config import load_config
+from museumvqa.config import field_help, load_config
 from museumvqa.errors import UserError
+from museumvqa.settings import (
+    DEMO_CATEGORIES,
+    BenchmarksConfig,
+    DemoConfig,
+    EvaluateConfig,
+    IngestConfig,
+    QuestionsConfig,
+    ServeConfig,
+    ShardsConfig,
+)
+from museumvqa.training.config import TrainConfig
 
 
 @dataclass
@@ -103,30 +115,61 @@ def test_empty_file_gives_defaults(tmp_path):
 
 
 def test_nested_settings_from_yaml_and_dotted_overrides(tmp_path):
-    from museumvqa.pipeline import DemoConfig
-
     path = tmp_path / "demo.yaml"
-    path.write_text("seed: 3\ntrain:\n  epochs: 2\n  strategy: one\n")
-    config = load_config(DemoConfig, path, ["train.epochs=5", "train.learning_rate=5e-4", "bootstrap=10"])
-    assert (config.seed, config.bootstrap) == (3, 10)
+    path.write_text("questions: {seed: 3}\ntrain:\n  epochs: 2\n  strategy: one\n")
+    config = load_config(DemoConfig, path, ["train.epochs=5", "train.learning_rate=5e-4", "evaluate.bootstrap=10"])
+    assert (config.questions.seed, config.evaluate.bootstrap) == (3, 10)
     assert (config.train.epochs, config.train.strategy, config.train.learning_rate) == (5, "one", 5e-4)
     assert config.train.batch_size == 32  # untouched settings keep their defaults
     with pytest.raises(UserError, match="override 'train.epochz=1': unknown key 'epochz'"):
         load_config(DemoConfig, None, ["train.epochz=1"])
-    with pytest.raises(UserError, match="'seed' has no sub-settings"):
-        load_config(DemoConfig, None, ["seed.x=1"])
+    with pytest.raises(UserError, match="'records' has no sub-settings"):
+        load_config(DemoConfig, None, ["records.x=1"])
     path.write_text("train:\n  epochs: many\n")
     with pytest.raises(UserError, match=rf"{path}: train: epochs: expected int, got 'many'"):
         load_config(DemoConfig, path)
 
 
-def test_shipped_configs_load():
-    from museumvqa.pipeline import DemoConfig
-    from museumvqa.training.config import TrainConfig
+def test_a_nested_override_keeps_the_demos_own_values():
+    """The demo's shards are 224 px (the stage's default is 384); changing another shard setting keeps that."""
+    assert ShardsConfig().image_size == 384
+    config = load_config(DemoConfig, None, ["shards.workers=2", "questions.seed=4"])
+    assert (config.shards.image_size, config.shards.workers) == (224, 2)
+    assert config.questions.categories == list(DEMO_CATEGORIES) and config.questions.seed == 4
 
+
+def test_options_beat_the_file_and_set_beats_options(tmp_path):
+    path = write(tmp_path, "epochs: 2\nname: file\n")
+    config = load_config(Settings, path, ["epochs=4"], {"epochs": 3, "name": None, "strategy": "one"})
+    assert (config.epochs, config.name, config.strategy) == (4, "file", "one")  # None = option not given
+    with pytest.raises(UserError, match="option epochz: unknown key 'epochz'"):
+        load_config(Settings, None, [], {"epochz": 1})
+
+
+def test_every_stage_setting_has_help_text():
+    for cls in (IngestConfig, QuestionsConfig, ShardsConfig, BenchmarksConfig, EvaluateConfig, ServeConfig, DemoConfig):
+        assert all(field_help(cls, f.name) for f in dataclasses.fields(cls)), cls.__name__
+
+
+@pytest.mark.parametrize(
+    ("cls", "override", "message"),
+    [
+        (IngestConfig, "max_reject_share=2", "give a share between 0 and 1"),
+        (ServeConfig, "concurrency=0", "--concurrency must be at least 1"),
+        (ShardsConfig, "fetch.timout=1", "unknown key 'timout'"),
+        (DemoConfig, "shard_image_size=224", "unknown key 'shard_image_size'"),
+    ],
+)
+def test_stage_settings_refuse_bad_values(cls, override, message):
+    with pytest.raises(UserError, match=message):
+        load_config(cls, None, [override])
+
+
+def test_shipped_configs_load():
     configs = Path(__file__).resolve().parents[1] / "configs"
     demo = load_config(DemoConfig, configs / "demo.yaml")
     assert (demo.train.epochs, demo.train.tiny.image_size) == (20, 64)
+    assert demo == DemoConfig()  # the shipped file spells out the demo's defaults
     assert load_config(TrainConfig, configs / "train_tiny.yaml") == TrainConfig(max_question_tokens=32)
     assert load_config(TrainConfig, configs / "train_llava_tiny.yaml").family == "llava"
     real = load_config(TrainConfig, configs / "train_llava_7b_lora.yaml")

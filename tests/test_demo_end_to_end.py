@@ -8,9 +8,18 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from museumvqa.pipeline import DemoConfig, run_demo
+from museumvqa.images.reader import load_images
+from museumvqa.pipeline import run_demo
 from museumvqa.serving.ask import ask
+from museumvqa.settings import DemoConfig, EvaluateConfig
 from museumvqa.training.config import TrainConfig
+
+
+def _config(records: Path) -> DemoConfig:
+    """The demo on a few records, trained and bootstrapped briefly."""
+    return DemoConfig(
+        records=str(records), evaluate=EvaluateConfig(bootstrap=100), train=TrainConfig(epochs=2, batch_size=16)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +27,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, met_records: list[dict]) 
     folder = tmp_path_factory.mktemp("demo")
     records = folder / "objects.json"
     records.write_text(json.dumps({"objects": met_records[:40]}))
-    config = DemoConfig(records=str(records), bootstrap=100, train=TrainConfig(epochs=2, batch_size=16))
+    config = _config(records)
     log: list[str] = []
     run_demo(folder / "run", config, progress=False, log=log.append)
     return folder / "run", log
@@ -55,17 +64,18 @@ def test_rerun_reuses_finished_stages(demo_run: tuple[Path, list[str]], met_reco
     run, first_log = demo_run
     assert not any("reusing" in line for line in first_log)
     again: list[str] = []
-    config = DemoConfig(
-        records=str(run.parent / "objects.json"), bootstrap=100, train=TrainConfig(epochs=2, batch_size=16)
-    )
-    run_demo(run, config, progress=False, log=again.append)
-    assert sum("reusing" in line for line in again) == 7  # ingest, questions, audit, shards, benchmarks, train, evaluate
+    run_demo(run, _config(run.parent / "objects.json"), progress=False, log=again.append)
+    assert (
+        sum("reusing" in line for line in again) == 7
+    )  # ingest, questions, audit, shards, benchmarks, train, evaluate
 
 
 @pytest.mark.slow
-def test_ask_answers_with_the_trained_model(
-    demo_run: tuple[Path, list[str]], sample_dir: Path, met_records: list[dict]
-) -> None:
+def test_ask_answers_like_the_evaluation_of_the_trained_model(demo_run: tuple[Path, list[str]], tmp_path: Path) -> None:
+    """`ask` on a stored image gives the answer `evaluate` recorded for that image and question."""
     run, _ = demo_run
-    answer = ask(sample_dir / f"{met_records[0]['objectID']}.jpg", "What kind of object is this?", run / "model")
-    assert isinstance(answer, str)
+    (predictions,) = [p for p in (run / "predictions").glob("*.jsonl") if not p.name.startswith("baseline-")]
+    line = json.loads(predictions.read_text().splitlines()[0])
+    photo = tmp_path / "photo.png"  # lossless, so ask sees the pixels evaluate saw
+    load_images(run / "shards", [line["image_key"]])[line["image_key"]].save(photo)
+    assert ask(photo, line["question"], run / "model") == line["prediction"]

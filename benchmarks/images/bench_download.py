@@ -34,6 +34,7 @@ from PIL import Image
 from museumvqa.catalog.schema import EXHIBIT_SCHEMA, Exhibit, ImageRef, exhibit_to_row
 from museumvqa.images.fetch import FetchSettings
 from museumvqa.images.shards import build_shards
+from museumvqa.settings import ShardsConfig
 
 WORK = Path(tempfile.gettempdir()) / "museumvqa-bench-download"
 I2D_VENV = Path(tempfile.gettempdir()) / "i2d-venv"
@@ -112,10 +113,7 @@ def run_img2dataset(exe: Path, urls: Path, out: Path) -> tuple[float, int]:
 def run_museumvqa(exhibits: Path, out: Path) -> tuple[float, int]:
     shutil.rmtree(out, ignore_errors=True)
     began = time.perf_counter()
-    stats = build_shards(
-        exhibits, out, image_size=SETTINGS["size"], quality=SETTINGS["quality"], per_shard=SETTINGS["per_shard"],
-        workers=SETTINGS["processes"], threads=SETTINGS["threads"], fetch=FetchSettings(retries=0), progress=False,
-    )  # fmt: skip
+    stats = build_shards(exhibits, out, ShardsConfig(image_size=SETTINGS["size"], quality=SETTINGS["quality"], per_shard=SETTINGS["per_shard"], workers=SETTINGS["processes"], threads=SETTINGS["threads"], fetch=FetchSettings(retries=0)), progress=False)  # fmt: skip
     elapsed = time.perf_counter() - began
     return stats.images_ok / elapsed, stats.images_ok
 

@@ -37,6 +37,7 @@ from transformers import BlipImageProcessor
 from museumvqa.catalog.schema import EXHIBIT_SCHEMA, Exhibit, ImageRef, exhibit_to_row
 from museumvqa.images.shards import build_shards
 from museumvqa.images.stream import ShardStream, pixel_values
+from museumvqa.settings import ShardsConfig
 
 WORK = Path(tempfile.gettempdir()) / "museumvqa-bench-reader"
 SIDE, BATCH, WORKERS = 384, 32, 2
@@ -57,7 +58,7 @@ def make_shards(copies: int) -> Path:
         for n, p in enumerate(paths)
     ]
     pq.write_table(pa.Table.from_pylist(rows, schema=EXHIBIT_SCHEMA), exhibits / "part-00000.parquet")
-    build_shards(exhibits, out, image_size=SIDE, per_shard=100, workers=2, progress=False)
+    build_shards(exhibits, out, ShardsConfig(image_size=SIDE, per_shard=100, workers=2), progress=False)
     return out
 
 

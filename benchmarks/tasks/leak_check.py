@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import time
 
-from museumvqa.benchmarks.leaks import find_leaks
+from museumvqa.tasks.leaks import find_leaks
 
 
 def all_pairs(hashes: dict[str, int], split_of: dict[str, str], max_distance: int) -> list[tuple[str, str, int]]:

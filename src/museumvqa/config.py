@@ -1,7 +1,8 @@
 """Typed dataclass configs filled from an optional YAML file, then `key=value` overrides.
 
-Every stage's settings are a dataclass; unknown keys and wrongly typed values are the user's
-mistake and are reported with the key and the file (or override) they came from.
+Every stage's settings are a dataclass (`museumvqa.settings`) whose fields carry their help text
+(`setting`); unknown keys and wrongly typed values are the user's mistake and are reported with the
+key and the file (or override) they came from, before any heavy library loads.
 """
 
 from __future__ import annotations
@@ -20,53 +21,91 @@ T = TypeVar("T")
 _MISSING = object()
 
 
-def load_config(cls: type[T], path: str | Path | None = None, overrides: typing.Sequence[str] = ()) -> T:
-    """`cls` built from its defaults, the YAML mapping at `path`, then each `key=value` override.
+def setting(default: Any = dataclasses.MISSING, help: str = "", factory: Any = dataclasses.MISSING) -> Any:
+    """A dataclass field with its help text, so YAML docs and `--help` come from one place."""
+    if factory is not dataclasses.MISSING:
+        return dataclasses.field(default_factory=factory, metadata={"help": help})
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
+def field_help(cls: type, name: str) -> str:
+    """The help text of the setting `name` (dotted for nested settings) of `cls`."""
+    *parents, leaf = name.split(".")
+    for part in parents:
+        cls = typing.get_type_hints(cls)[part]
+    return next(f.metadata.get("help", "") for f in dataclasses.fields(cls) if f.name == leaf)
+
+
+def load_config(
+    cls: type[T],
+    path: str | Path | None = None,
+    overrides: typing.Sequence[str] = (),
+    options: typing.Mapping[str, Any] | None = None,
+) -> T:
+    """`cls` built from its defaults, the YAML mapping at `path`, typed `options`, then each `key=value` override.
 
     A field that is itself a dataclass takes a nested mapping in YAML and dotted keys in overrides
-    (`train.epochs=3`); the rest of its settings keep their defaults.
+    (`train.epochs=3`); the rest of its settings keep their defaults (those of the enclosing
+    settings, so a demo's shard size survives a `shards.workers=2`). `options` are a command's own
+    flags (dotted keys, None = not given): they beat the file, and `--set` beats them.
     """
     if not dataclasses.is_dataclass(cls):
         raise TypeError(f"{cls!r} is not a dataclass")
     raw: dict[str, Any] = dict(_read_yaml(Path(path))) if path is not None else {}
+    for key, value in (options or {}).items():
+        if value is not None:
+            _place(cls, raw, key, value, f"option {key}", from_text=False)
     for item in overrides:
         key, sep, text = item.partition("=")
         key = key.strip()
-        where = f"override {item!r}"
         if not sep or not key:
-            raise UserError(f"{where}: expected key=value")
-        *parents, leaf = key.split(".")
-        owner, target = cls, raw
-        for part in parents:
-            _check_key(part, _names(owner), where)
-            owner = typing.get_type_hints(owner)[part]
-            if not dataclasses.is_dataclass(owner):
-                raise UserError(f"{where}: {part!r} has no sub-settings")
-            if not isinstance(target.get(part), dict):
-                target[part] = {}
-            target = target[part]
-        _check_key(leaf, _names(owner), where)
-        hint = typing.get_type_hints(owner)[leaf]
-        target[leaf] = _coerce(_parse_override(text, hint), hint, where)
+            raise UserError(f"override {item!r}: expected key=value")
+        _place(cls, raw, key, text, f"override {item!r}", from_text=True)
     return _build(cls, raw, str(path) if path is not None else "config")
+
+
+def _place(cls: type, raw: dict[str, Any], key: str, value: Any, where: str, from_text: bool) -> None:
+    """Put `value` at the dotted `key` of `raw`, checked and typed; `--set` text is read as YAML first."""
+    *parents, leaf = key.split(".")
+    owner, target = cls, raw
+    for part in parents:
+        _check_key(part, _names(owner), where)
+        owner = typing.get_type_hints(owner)[part]
+        if not dataclasses.is_dataclass(owner):
+            raise UserError(f"{where}: {part!r} has no sub-settings")
+        if not isinstance(target.get(part), dict):
+            target[part] = {}
+        target = target[part]
+    _check_key(leaf, _names(owner), where)
+    hint = typing.get_type_hints(owner)[leaf]
+    target[leaf] = _coerce(_parse_override(value, hint) if from_text else value, hint, where)
 
 
 def _names(cls: type) -> list[str]:
     return [f.name for f in dataclasses.fields(cls) if f.init]
 
 
-def _build(cls: type[T], values: dict[str, Any], where: str) -> T:
-    """`cls(**values)` with each value checked against its field's type, nested dataclasses included."""
+def _build(cls: type[T], values: dict[str, Any], where: str, base: Any = None) -> T:
+    """`base` (or `cls()`'s values) with `values` replaced, each checked against its field's type, nested too."""
     hints = typing.get_type_hints(cls)
     kwargs: dict[str, Any] = {}
     for key, value in values.items():
         _check_key(key, _names(cls), where)
         hint = hints[key]
         if dataclasses.is_dataclass(hint) and isinstance(value, dict):
-            kwargs[key] = _build(hint, value, f"{where}: {key}")
+            inner = getattr(base, key) if base is not None else field_default(cls, key)
+            kwargs[key] = _build(hint, value, f"{where}: {key}", inner)
         else:
             kwargs[key] = _coerce(value, hint, f"{where}: {key}")
-    return cls(**kwargs)
+    return dataclasses.replace(base, **kwargs) if base is not None else cls(**kwargs)
+
+
+def field_default(cls: type, name: str) -> Any:
+    """The default value of field `name` of `cls` (a fresh one for a factory), or None without one."""
+    spec = next(f for f in dataclasses.fields(cls) if f.name == name)
+    if spec.default_factory is not dataclasses.MISSING:
+        return spec.default_factory()
+    return None if spec.default is dataclasses.MISSING else spec.default
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

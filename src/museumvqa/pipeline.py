@@ -1,19 +1,21 @@
-"""The demo: every stage on one collection, reusing finished stages unless forced."""
+"""The demo: every stage on one collection, reusing finished stages unless forced.
+
+Each stage is a name, the file it writes last (its completion marker in `RunLayout`) and the call
+that runs it with its part of `DemoConfig`; `run_demo` only walks that list.
+"""
 
 from __future__ import annotations
 
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from museumvqa.benchmarks.tasks import build_benchmarks
-from museumvqa.catalog.adapters.met_api import MetApiAdapter
-from museumvqa.catalog.ingest import MANIFEST as CATALOG_MANIFEST
-from museumvqa.catalog.ingest import ingest
+from museumvqa.catalog.ingest import RejectGuard, ingest
+from museumvqa.catalog.sources import parse_sources
 from museumvqa.evaluation.report import write_report
 from museumvqa.evaluation.run import evaluate_run
 from museumvqa.images.shards import build_shards
@@ -21,38 +23,115 @@ from museumvqa.layout import RunLayout
 from museumvqa.questions.audit import audit_run, write_audit
 from museumvqa.questions.generate import generate_questions
 from museumvqa.sample import met_sample_dir
-from museumvqa.training.config import TrainConfig
+from museumvqa.settings import DemoConfig
+from museumvqa.tasks.build import build_benchmarks
+from museumvqa.tasks.registry import task_names
 from museumvqa.training.run import train
 
-
-@dataclass
-class DemoConfig:
-    """Settings of `museumvqa demo`; YAML keys and `--set key=value` overrides map onto these."""
-
-    records: str | None = None  # Met API JSON; None = the built-in 174-painting sample
-    image_dir: str | None = None  # folder of <objectID>.jpg; None = the sample's
-    seed: int = 0
-    shard_image_size: int = 224
-    generated_views: int = 0  # > 0 adds flagged crops/rotations per photo, filling the MultiAngle task
-    max_per_category: int = 1
-    languages: list[str] = field(default_factory=lambda: ["en"])
-    # the skeleton's seven categories keep the demo within minutes; null = every category
-    categories: list[str] | None = field(
-        default_factory=lambda: ["title", "creator", "date", "medium", "culture", "department", "object_type"]
-    )
-    batch_size: int = 16
-    bootstrap: int = 1000
-    train: TrainConfig = field(default_factory=TrainConfig)
+Log = Callable[[str], None]
 
 
-def _stage(name: str, done_marker: Path, force: bool, log: Callable[[str], None], work: Callable[[], object]) -> None:
-    if done_marker.exists() and not force:
-        log(f"[{name}] reusing {done_marker.parent}")
+@dataclass(frozen=True)
+class Stage:
+    """One step of the demo: done when `marker` exists (each stage writes it last)."""
+
+    name: str
+    marker: Path
+    work: Callable[[], object]
+
+
+def run_demo(
+    out_dir: str | Path,
+    config: DemoConfig | None = None,
+    force: bool = False,
+    progress: bool = True,
+    log: Log = print,
+) -> Path:
+    """Ingest -> questions -> audit -> shards -> benchmarks -> train -> evaluate -> report; returns report.md."""
+    config = config or DemoConfig()
+    run = RunLayout(Path(out_dir))
+    run.root.mkdir(parents=True, exist_ok=True)
+    if force:
+        for stage_dir in (run.questions, run.shards, run.benchmarks, run.model, run.predictions):
+            shutil.rmtree(stage_dir, ignore_errors=True)
+    for stage in demo_stages(run, config, progress):
+        _run_stage(stage, force, log)
+    return write_report(run.root, settings=asdict(config))
+
+
+def demo_stages(run: RunLayout, config: DemoConfig, progress: bool) -> list[Stage]:
+    """The demo's stages in order, each bound to its settings and the run's folders."""
+    return [
+        Stage("ingest", run.catalog_manifest, lambda: _ingest(run, config, progress)),
+        Stage("questions", run.manifest(run.questions), lambda: _questions(run, config, progress)),
+        Stage("audit", run.audit, lambda: write_audit(audit_run(run.root), run.questions)),
+        Stage(
+            "shards", run.manifest(run.shards), lambda: build_shards(run.exhibits, run.shards, config.shards, progress)
+        ),
+        Stage("benchmarks", run.manifest(run.benchmarks), lambda: _benchmarks(run, config)),
+        Stage("train", run.training_summary, lambda: _train(run, config, progress)),
+        Stage("evaluate", run.scores, lambda: _evaluate(run, config, progress)),
+    ]
+
+
+def _run_stage(stage: Stage, force: bool, log: Log) -> None:
+    if stage.marker.exists() and not force:
+        log(f"[{stage.name}] reusing {stage.marker.parent}")
         return
     start = time.perf_counter()
-    log(f"[{name}] running")
-    work()
-    log(f"[{name}] done in {time.perf_counter() - start:.1f}s")
+    log(f"[{stage.name}] running")
+    stage.work()
+    log(f"[{stage.name}] done in {time.perf_counter() - start:.1f}s")
+
+
+def _ingest(run: RunLayout, config: DemoConfig, progress: bool) -> None:
+    """The configured records, or the built-in sample (records and images) for what is not given."""
+    settings = config.ingest
+    sample = met_sample_dir() if config.records is None or settings.image_dir is None else None
+    records = Path(config.records) if config.records else sample / "objects.json"
+    image_dir = settings.image_dir or sample
+    sources = parse_sources(
+        [str(records)], format=settings.format, mapping=settings.mapping, image_dir=image_dir, museum=settings.museum
+    )
+    guard = RejectGuard(max_share=settings.max_reject_share, allow=settings.allow_rejects)
+    ingest(sources, run.root, progress=progress, mode=settings.mode, guard=guard)
+
+
+def _questions(run: RunLayout, config: DemoConfig, progress: bool) -> None:
+    settings = config.questions
+    generate_questions(
+        run.exhibits,
+        run.questions,
+        languages=settings.languages,
+        categories=settings.categories,
+        max_per_category=settings.max_per_category,
+        seed=settings.seed,
+        progress=progress,
+        record_languages=settings.record_languages,
+        constant_share=settings.constant_share,
+        constant_min_exhibits=settings.constant_min_exhibits,
+    )
+
+
+def _benchmarks(run: RunLayout, config: DemoConfig) -> None:
+    settings = config.benchmarks
+    build_benchmarks(
+        run.qa,
+        run.shard_index,
+        run.benchmarks,
+        seed=settings.seed,
+        val_fraction=settings.val_fraction,
+        test_fraction=settings.test_fraction,
+        tasks=settings.tasks or task_names(),
+        exhibits=run.exhibits,
+        test_museums=settings.test_museums,
+        max_leak_distance=settings.leak_distance,
+    )
+
+
+def _train(run: RunLayout, config: DemoConfig, progress: bool) -> None:
+    val_table = _validation_table(run.val_table)
+    train(config.train, run.train_table, run.shards, run.model, val_table=val_table, progress=progress)
 
 
 def _validation_table(path: Path) -> Path | None:
@@ -63,104 +142,16 @@ def _validation_table(path: Path) -> Path | None:
     return path if keys.null_count < len(keys) else None
 
 
-def run_demo(
-    out_dir: str | Path,
-    config: DemoConfig | None = None,
-    force: bool = False,
-    progress: bool = True,
-    log: Callable[[str], None] = print,
-) -> Path:
-    """Ingest -> questions -> shards -> benchmarks -> train -> evaluate -> report; returns report.md."""
-    config = config or DemoConfig()
-    run = RunLayout(Path(out_dir))
-    run.root.mkdir(parents=True, exist_ok=True)
-    sample = met_sample_dir() if config.records is None or config.image_dir is None else None
-    records = Path(config.records) if config.records else sample / "objects.json"
-    image_dir = Path(config.image_dir) if config.image_dir else sample
-    if force:
-        for stage_dir in (run.questions, run.shards, run.benchmarks, run.model, run.predictions):
-            shutil.rmtree(stage_dir, ignore_errors=True)
-
-    _stage(
-        "ingest",
-        run.root / CATALOG_MANIFEST,
-        force,
-        log,
-        lambda: ingest([records], run.root, MetApiAdapter(image_dir), progress=progress, mode="replace"),
+def _evaluate(run: RunLayout, config: DemoConfig, progress: bool) -> None:
+    settings = config.evaluate
+    evaluate_run(
+        run.root,
+        [str(run.model), "baseline:majority", "baseline:retrieval"],
+        tasks=settings.tasks,
+        batch_size=settings.batch_size,
+        bootstrap=settings.bootstrap,
+        progress=progress,
+        seed=settings.seed,
+        semantic=settings.semantic,
+        max_new_tokens=settings.max_new_tokens,
     )
-    _stage(
-        "questions",
-        run.questions / "manifest.json",
-        force,
-        log,
-        lambda: generate_questions(
-            run.exhibits,
-            run.questions,
-            languages=config.languages,
-            categories=config.categories,
-            max_per_category=config.max_per_category,
-            seed=config.seed,
-            progress=progress,
-        ),
-    )
-    _stage(
-        "audit",
-        run.questions / "audit.json",
-        force,
-        log,
-        lambda: write_audit(audit_run(run.root), run.questions),
-    )
-    _stage(
-        "shards",
-        run.shards / "manifest.json",
-        force,
-        log,
-        lambda: build_shards(
-            run.exhibits,
-            run.shards,
-            image_size=config.shard_image_size,
-            generated_views=config.generated_views,
-            progress=progress,
-        ),
-    )
-    _stage(
-        "benchmarks",
-        run.benchmarks / "manifest.json",
-        force,
-        log,
-        lambda: build_benchmarks(
-            run.questions / "qa.parquet",
-            run.shards / "index.parquet",
-            run.benchmarks,
-            seed=config.seed,
-            exhibits=run.exhibits,
-        ),
-    )
-    _stage(
-        "train",
-        run.model / "training_summary.json",
-        force,
-        log,
-        lambda: train(
-            config.train,
-            run.benchmarks / "train.parquet",
-            run.shards,
-            run.model,
-            val_table=_validation_table(run.benchmarks / "val.parquet"),
-            progress=progress,
-        ),
-    )
-    _stage(
-        "evaluate",
-        run.root / "scores.json",
-        force,
-        log,
-        lambda: evaluate_run(
-            run.root,
-            [str(run.model), "baseline:majority", "baseline:retrieval"],
-            batch_size=config.batch_size,
-            bootstrap=config.bootstrap,
-            progress=progress,
-        ),
-    )
-    return write_report(run.root, settings=asdict(config))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from small_museum import build_small_museum
+from helpers.small_museum import build_small_museum
 
 
 @pytest.fixture(scope="session")

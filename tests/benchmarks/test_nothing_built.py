@@ -10,8 +10,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from museumvqa.benchmarks.tasks import build_benchmarks, why_empty
 from museumvqa.errors import UserError
+from museumvqa.tasks.build import build_benchmarks
+from museumvqa.tasks.registry import why_empty
 
 
 def test_an_index_from_another_run_is_refused_before_writing(small_museum: dict, tmp_path: Path) -> None:

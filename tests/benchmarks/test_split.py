@@ -4,9 +4,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from museumvqa.benchmarks.split import split_exhibits
-from museumvqa.benchmarks.tasks import build_benchmarks
 from museumvqa.errors import UserError
+from museumvqa.tasks.build import build_benchmarks
+from museumvqa.tasks.split import split_exhibits
 
 
 def test_split_is_by_exhibit_seeded_and_order_free() -> None:

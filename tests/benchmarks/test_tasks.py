@@ -10,11 +10,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from museumvqa.benchmarks.continents import continent_of
-from museumvqa.benchmarks.leaks import dhash, find_leaks
-from museumvqa.benchmarks.tasks import TASK_NAMES, build_benchmarks
-from museumvqa.benchmarks.views import exhibit_views
 from museumvqa.errors import UserError
+from museumvqa.tasks.build import build_benchmarks
+from museumvqa.tasks.continents import continent_of
+from museumvqa.tasks.leaks import dhash, find_leaks
+from museumvqa.tasks.registry import task_names
+from museumvqa.tasks.views import exhibit_views
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def test_every_task_is_built_from_test_exhibits_only(built: tuple[Path, dict]) -
     split = {r["exhibit_id"]: r["split"] for r in _rows(out, "split")}
     test_exhibits = {e for e, s in split.items() if s == "test"}
     assert manifest["exhibits"] == {"train": 6, "val": 1, "test": 3}
-    for name in TASK_NAMES:
+    for name in task_names():
         rows = _rows(out, name)
         assert rows, name
         assert {r["exhibit_id"] for r in rows} <= test_exhibits

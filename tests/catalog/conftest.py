@@ -19,8 +19,8 @@ def tate_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def tate_run(tmp_path_factory: pytest.TempPathFactory, tate_dir: Path) -> Path:
+def tate_catalog_run(tmp_path_factory: pytest.TempPathFactory, tate_dir: Path) -> Path:
     """The 3,000-work Tate sample ingested with format detection."""
-    out = tmp_path_factory.mktemp("tate_run")
+    out = tmp_path_factory.mktemp("tate_catalog_run")
     ingest([tate_dir], out, progress=False)
     return out

@@ -69,6 +69,7 @@ def test_bad_sql_and_missing_catalogue_are_user_errors(mixed_run: Path, tmp_path
         run_query(tmp_path, "SELECT 1")
 
 
+@pytest.mark.slow
 def test_cli_ingest_stats_query(tmp_path: Path, tate_dir: Path) -> None:
     out = tmp_path / "run"
     result = museumvqa("ingest", str(tate_dir / "artworks.jsonl"), "--out", str(out), "--quiet")

@@ -105,9 +105,9 @@ def test_met_sample_parts_equal_the_row_path(tmp_path: Path, sample_dir: Path) -
     assert written.equals(_row_path(MetApiAdapter(), sample_dir / "objects.json"))
 
 
-def test_tate_sample_equals_the_row_path(tmp_path: Path, tate_dir: Path, tate_run: Path) -> None:
+def test_tate_sample_equals_the_row_path(tmp_path: Path, tate_dir: Path, tate_catalog_run: Path) -> None:
     expected = _row_path(detect_adapter(tate_dir), tate_dir)
-    assert pq.read_table(tate_run / "exhibits").equals(expected)
+    assert pq.read_table(tate_catalog_run / "exhibits").equals(expected)
 
 
 def test_edge_shapes_convert_like_rows() -> None:

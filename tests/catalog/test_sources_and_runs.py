@@ -70,6 +70,7 @@ def test_one_run_combines_a_mapped_museum_with_detected_formats(
     assert [i["adapter"] for i in manifest["inputs"]] == ["met-api", "tate", "mapping"]
 
 
+@pytest.mark.slow
 def test_a_second_ingest_needs_append_and_keeps_the_first(tmp_path: Path, met_jsonl: Path, sample_dir: Path) -> None:
     out = tmp_path / "run"
     assert museumvqa("ingest", str(sample_dir / "objects.json"), "--out", str(out), "--quiet").returncode == 0

@@ -16,15 +16,15 @@ def _artworks(tate_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (tate_dir / "artworks.jsonl").read_text().splitlines()]
 
 
-def test_sample_ingests_at_least_99_percent(tate_run: Path) -> None:
-    manifest = json.loads((tate_run / "catalog_manifest.json").read_text())
+def test_sample_ingests_at_least_99_percent(tate_catalog_run: Path) -> None:
+    manifest = json.loads((tate_catalog_run / "catalog_manifest.json").read_text())
     assert manifest["records"] == 3000
     assert manifest["exhibits"] >= 2970 and manifest["exhibits"] + manifest["rejects"] == 3000
     assert manifest["inputs"][0]["adapter"] == "tate"
 
 
-def test_foreign_titles_are_non_english_values(tate_run: Path, tate_dir: Path) -> None:
-    exhibits = read_exhibits(tate_run)
+def test_foreign_titles_are_non_english_values(tate_catalog_run: Path, tate_dir: Path) -> None:
+    exhibits = read_exhibits(tate_catalog_run)
     foreign = [w for w in _artworks(tate_dir) if w.get("foreignTitle")]
     assert len(foreign) == 673
     for work in foreign:
@@ -33,8 +33,8 @@ def test_foreign_titles_are_non_english_values(tate_run: Path, tate_dir: Path) -
         assert any(t.lang != "en" and t.value == " ".join(work["foreignTitle"].split()) for t in titles)
 
 
-def test_view_labels_kept_with_absolute_urls(tate_run: Path, tate_dir: Path) -> None:
-    exhibits = read_exhibits(tate_run)
+def test_view_labels_kept_with_absolute_urls(tate_catalog_run: Path, tate_dir: Path) -> None:
+    exhibits = read_exhibits(tate_catalog_run)
     work = next(w for w in _artworks(tate_dir) if w["acno"] == "A00044")
     ex = exhibits["tate:A00044"]
     assert ex.images[0].role == "primary" and ex.images[0].uri == work["thumbnailUrl"]
@@ -47,12 +47,12 @@ def test_view_labels_kept_with_absolute_urls(tate_run: Path, tate_dir: Path) -> 
     assert multi >= 700  # the sample holds every work with labelled extra views
 
 
-def test_people_joined_with_birth_places(tate_run: Path) -> None:
-    ex = read_exhibits(tate_run)["tate:A00044"]
+def test_people_joined_with_birth_places(tate_catalog_run: Path) -> None:
+    ex = read_exhibits(tate_catalog_run)["tate:A00044"]
     blake = ex.people[0]
     assert (blake.name, blake.role, blake.person_id) == ("William Blake", "artist", "39")
     assert (blake.birth_year, blake.death_year, blake.birth_place) == (1757, 1827, "London, United Kingdom")
-    people = read_parquet_dir(tate_run / "people").to_pylist()
+    people = read_parquet_dir(tate_catalog_run / "people").to_pylist()
     assert len(people) == len({p["person_key"] for p in people})
     with_place = [p for p in people if p["birth_place"]]
     assert len(with_place) >= 0.8 * len(people)
@@ -60,12 +60,12 @@ def test_people_joined_with_birth_places(tate_run: Path) -> None:
     assert richter["birth_place"] == "Dresden, Deutschland" and richter["exhibit_count"] >= 1
 
 
-def test_subject_hierarchy_kept_as_term_and_path(tate_run: Path) -> None:
-    subjects = read_exhibits(tate_run)["tate:A00044"].attributes["subject"]
+def test_subject_hierarchy_kept_as_term_and_path(tate_catalog_run: Path) -> None:
+    subjects = read_exhibits(tate_catalog_run)["tate:A00044"].attributes["subject"]
     assert any(s.value == "woman" and s.role == "people/adults" for s in subjects)
 
 
-def test_repository_layout_reads_like_json_lines(tmp_path: Path, tate_dir: Path, tate_run: Path) -> None:
+def test_repository_layout_reads_like_json_lines(tmp_path: Path, tate_dir: Path, tate_catalog_run: Path) -> None:
     """The public repository keeps one JSON file per artwork and per artist; same exhibits either way."""
     works = _artworks(tate_dir)[:40]
     artists = {json.loads(line)["id"]: line for line in (tate_dir / "artists.jsonl").read_text().splitlines()}
@@ -80,7 +80,7 @@ def test_repository_layout_reads_like_json_lines(tmp_path: Path, tate_dir: Path,
             artist.write_text(artists[contributor["id"]])
     stats = ingest([repo], tmp_path / "run", TateAdapter(), progress=False, guard=ALLOW_REJECTS)
     assert stats.records == 40 and stats.exhibits == 40
-    expected = read_exhibits(tate_run)
+    expected = read_exhibits(tate_catalog_run)
     for exhibit_id, ex in read_exhibits(tmp_path / "run").items():
         assert ex == expected[exhibit_id]
 

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
 COMMANDS = ["ingest", "questions", "shards", "benchmarks", "train", "evaluate", "score", "ask", "demo"]
 
@@ -82,3 +84,42 @@ def test_ask_with_missing_or_corrupt_image(tmp_path: Path) -> None:
 def test_unknown_config_key_is_an_error(tmp_path: Path) -> None:
     result = museumvqa("demo", "--out", str(tmp_path / "d"), "--set", "epochz=3")
     assert result.returncode == 2 and "unknown key 'epochz'" in result.stderr
+
+
+STAGE_COMMANDS = [
+    ["ingest", "records.json", "--out", "run"],
+    ["questions", "build", "--exhibits", "run/exhibits", "--out", "q"],
+    ["shards", "--exhibits", "run/exhibits", "--out", "s"],
+    ["benchmarks", "--questions", "q/qa.parquet", "--index", "s/index.parquet", "--out", "b"],
+    ["evaluate", "--run", "run", "--model", "baseline:majority"],
+    ["serve", "--model", "model", "--catalog", "run"],
+]
+
+
+def in_process(*args: str, cwd: Path) -> Result:
+    """The CLI through typer's runner (no interpreter start-up): settings are refused before any work."""
+    from museumvqa.cli import app
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(cwd)
+        return CliRunner().invoke(app, list(args))
+
+
+@pytest.mark.parametrize("args", STAGE_COMMANDS, ids=lambda args: args[0])
+def test_every_stage_takes_config_and_set(tmp_path: Path, args: list[str]) -> None:
+    """Each stage reads --config and --set; an unknown key is refused with the known ones, before any work."""
+    (tmp_path / "bad.yaml").write_text("nonsense_key: 1\n")
+    result = in_process(*args, "--config", "bad.yaml", cwd=tmp_path)
+    assert result.exit_code == 2 and "bad.yaml: unknown key 'nonsense_key' (known: " in result.output
+    result = in_process(*args, "--set", "a.b=1", cwd=tmp_path)
+    assert result.exit_code == 2 and "unknown key 'a'" in result.output and result.exception.__class__ is SystemExit
+
+
+def test_a_stage_option_overrides_its_config_file_and_set_overrides_both(tmp_path: Path) -> None:
+    """`--image-size` beats the file; `--set` beats `--image-size` (the build then refuses image size 0)."""
+    (tmp_path / "shards.yaml").write_text("image_size: 0\n")
+    args = ["shards", "--exhibits", "nowhere", "--out", "s", "--config", "shards.yaml"]
+    assert "image size must be at least 1" in in_process(*args, cwd=tmp_path).output
+    assert "image size" not in in_process(*args, "--image-size", "64", cwd=tmp_path).output
+    set_wins = in_process(*args, "--image-size", "64", "--set", "image_size=0", cwd=tmp_path)
+    assert "image size must be at least 1" in set_wins.output

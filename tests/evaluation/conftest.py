@@ -1,18 +1,17 @@
+"""Evaluation fixtures: the small real museum with its task sets, and a tiny untrained BLIP."""
+
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+from helpers.small_museum import build_small_museum
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))  # the small real museum builder
-from small_museum import build_small_museum  # noqa: E402
-
-from museumvqa.benchmarks.tasks import build_benchmarks  # noqa: E402
+from museumvqa.tasks.build import build_benchmarks
 
 
 @pytest.fixture(scope="session")
-def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def small_museum_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run folder (shards/, benchmarks/) on the small museum: every one of the five tasks has rows."""
     run = tmp_path_factory.mktemp("run")
     paths = build_small_museum(run)

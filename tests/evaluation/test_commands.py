@@ -11,24 +11,24 @@ from typer.testing import CliRunner
 from museumvqa.cli import app
 
 
-def _benchmarks_args(small_run: Path) -> list[str]:
+def _benchmarks_args(small_museum_run: Path) -> list[str]:
     return [
         "benchmarks",
         "--questions",
-        str(small_run / "qa.parquet"),
+        str(small_museum_run / "qa.parquet"),
         "--index",
-        str(small_run / "shards" / "index.parquet"),
+        str(small_museum_run / "shards" / "index.parquet"),
     ]
 
 
 @pytest.mark.slow
-def test_benchmarks_evaluate_score_report(small_run: Path, tmp_path: Path) -> None:
+def test_benchmarks_evaluate_score_report(small_museum_run: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     run = tmp_path / "run"
     run.mkdir()
-    (run / "shards").symlink_to(small_run / "shards")
-    args = _benchmarks_args(small_run)
-    args += ["--out", str(run / "benchmarks"), "--exhibits", str(small_run / "exhibits"), "--test-museum", "other"]
+    (run / "shards").symlink_to(small_museum_run / "shards")
+    args = _benchmarks_args(small_museum_run)
+    args += ["--out", str(run / "benchmarks"), "--exhibits", str(small_museum_run / "exhibits"), "--test-museum", "other"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "leaks 1" in result.output and "multiangle: 0 rows" in result.output and "empty:" in result.output
@@ -51,8 +51,8 @@ def test_benchmarks_evaluate_score_report(small_run: Path, tmp_path: Path) -> No
     assert "empty: no test exhibit has two or more indexed views" in (tmp_path / "report" / "report.md").read_text()
 
 
-def test_bad_test_museum_is_a_user_error(small_run: Path, tmp_path: Path) -> None:
-    args = _benchmarks_args(small_run)
+def test_bad_test_museum_is_a_user_error(small_museum_run: Path, tmp_path: Path) -> None:
+    args = _benchmarks_args(small_museum_run)
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path), "--test-museum", "louvre"])
     assert result.exit_code == 2 and result.stderr.count("\n") == 1  # one line, as main() prints it
     assert "no exhibits of museum 'louvre'" in result.stderr

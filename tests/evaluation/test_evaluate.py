@@ -30,10 +30,10 @@ def _lines(path: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def evaluated(small_run: Path, tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+def evaluated(small_museum_run: Path, tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     run = tmp_path_factory.mktemp("eval")
     for part in ("benchmarks", "shards"):
-        shutil.copytree(small_run / part, run / part)
+        shutil.copytree(small_museum_run / part, run / part)
     scores = evaluate_run(
         run,
         [str(tiny_model_dir), "baseline:majority", "baseline:retrieval"],
@@ -65,6 +65,7 @@ def test_every_task_is_scored_for_the_model_and_both_baselines(evaluated: tuple[
     assert scores["baseline:majority"]["tasks"]["multiangle"]["overall"]["consistency"]["value"] == 100.0
 
 
+@pytest.mark.slow
 def test_prediction_lines_record_model_prompt_generation_seed_and_task_version(evaluated: tuple[Path, dict]) -> None:
     run, scores = evaluated
     model_name = next(n for n in scores if not n.startswith("baseline:"))
@@ -78,11 +79,11 @@ def test_prediction_lines_record_model_prompt_generation_seed_and_task_version(e
     assert not list((run / "predictions").glob("*.partial.jsonl"))
 
 
-def test_retrieval_answers_from_the_nearest_training_exhibit(small_run: Path) -> None:
-    baseline = RetrievalBaseline(small_run / "benchmarks" / "train.parquet", small_run / "shards")
-    train = pq.read_table(small_run / "benchmarks" / "train.parquet").to_pylist()
+def test_retrieval_answers_from_the_nearest_training_exhibit(small_museum_run: Path) -> None:
+    baseline = RetrievalBaseline(small_museum_run / "benchmarks" / "train.parquet", small_museum_run / "shards")
+    train = pq.read_table(small_museum_run / "benchmarks" / "train.parquet").to_pylist()
     row = next(r for r in train if r["category"] == "title" and r["language"] == "en")
-    image = load_images(small_run / "shards", [row["image_key"]])[row["image_key"]]
+    image = load_images(small_museum_run / "shards", [row["image_key"]])[row["image_key"]]
     w, h = image.size
     crop = image.crop((w // 10, h // 10, w - w // 10, h - h // 10))  # another photograph of the same painting
     assert baseline.nearest(crop) == row["exhibit_id"]
@@ -93,12 +94,12 @@ def test_retrieval_answers_from_the_nearest_training_exhibit(small_run: Path) ->
 
 
 @pytest.mark.slow
-def test_batch_size_does_not_change_greedy_answers(small_run: Path, tiny_model_dir: Path, tmp_path: Path) -> None:
+def test_batch_size_does_not_change_greedy_answers(small_museum_run: Path, tiny_model_dir: Path, tmp_path: Path) -> None:
     answerer = make_answerer(str(tiny_model_dir), batch_size=1)
-    tables = [small_run / "benchmarks" / f"{t}.parquet" for t in ("general", "multiangle")]
-    one = _lines(predict(tables, small_run / "shards", answerer, tmp_path / "b1.jsonl", 1, False))
+    tables = [small_museum_run / "benchmarks" / f"{t}.parquet" for t in ("general", "multiangle")]
+    one = _lines(predict(tables, small_museum_run / "shards", answerer, tmp_path / "b1.jsonl", 1, False))
     answerer.inner.batch_size = 16
-    sixteen = _lines(predict(tables, small_run / "shards", answerer, tmp_path / "b16.jsonl", 16, False))
+    sixteen = _lines(predict(tables, small_museum_run / "shards", answerer, tmp_path / "b16.jsonl", 16, False))
     assert [p["prediction"] for p in one] == [p["prediction"] for p in sixteen]
     assert len({p["prediction"] for p in one}) > 1  # a random model still answers differently per input
 
@@ -125,9 +126,9 @@ class _DiesAfter:
         return self.inner.answer_rows(rows, images)
 
 
-def test_a_killed_evaluation_continues_where_it_stopped(small_run: Path, tmp_path: Path) -> None:
-    majority = MajorityBaseline(small_run / "benchmarks" / "train.parquet")
-    tables, shards = _tables(small_run), small_run / "shards"
+def test_a_killed_evaluation_continues_where_it_stopped(small_museum_run: Path, tmp_path: Path) -> None:
+    majority = MajorityBaseline(small_museum_run / "benchmarks" / "train.parquet")
+    tables, shards = _tables(small_museum_run), small_museum_run / "shards"
     expected = _lines(predict(tables, shards, majority, tmp_path / "whole.jsonl", 4, False))
     dying = _DiesAfter(majority, batches=2)
     out = tmp_path / "resumed.jsonl"
@@ -142,18 +143,18 @@ def test_a_killed_evaluation_continues_where_it_stopped(small_run: Path, tmp_pat
     assert _lines(predict(tables, shards, again, out, 4, False)) == expected
 
 
-def test_one_process_accelerate_gives_the_same_predictions(small_run: Path, tmp_path: Path) -> None:
+def test_one_process_accelerate_gives_the_same_predictions(small_museum_run: Path, tmp_path: Path) -> None:
     from accelerate import Accelerator
 
-    majority = MajorityBaseline(small_run / "benchmarks" / "train.parquet")
-    tables, shards = _tables(small_run), small_run / "shards"
+    majority = MajorityBaseline(small_museum_run / "benchmarks" / "train.parquet")
+    tables, shards = _tables(small_museum_run), small_museum_run / "shards"
     plain = _lines(predict(tables, shards, majority, tmp_path / "plain.jsonl", 4, False))
     accelerated = predict(tables, shards, majority, tmp_path / "acc.jsonl", 4, False, accelerator=Accelerator(cpu=True))
     assert _lines(accelerated) == plain
 
 
-def test_external_predictions_file(small_run: Path, tmp_path: Path) -> None:
-    general = pq.read_table(small_run / "benchmarks" / "general.parquet").to_pylist()
+def test_external_predictions_file(small_museum_run: Path, tmp_path: Path) -> None:
+    general = pq.read_table(small_museum_run / "benchmarks" / "general.parquet").to_pylist()
     path = tmp_path / "theirs.jsonl"
     path.write_text(
         "".join(
@@ -165,8 +166,8 @@ def test_external_predictions_file(small_run: Path, tmp_path: Path) -> None:
     assert isinstance(answerer, PredictionsFileAnswerer) and answerer.name == "gpt"
     lines = _lines(
         predict(
-            [small_run / "benchmarks" / "general.parquet"],
-            small_run / "shards",
+            [small_museum_run / "benchmarks" / "general.parquet"],
+            small_museum_run / "shards",
             answerer,
             tmp_path / "o.jsonl",
             4,
@@ -176,8 +177,8 @@ def test_external_predictions_file(small_run: Path, tmp_path: Path) -> None:
     assert all(p["prediction"] == p["answers"][0] for p in lines)
     with pytest.raises(UserError, match="no prediction for question"):
         predict(
-            [small_run / "benchmarks" / "multilanguage.parquet"],
-            small_run / "shards",
+            [small_museum_run / "benchmarks" / "multilanguage.parquet"],
+            small_museum_run / "shards",
             answerer,
             tmp_path / "x.jsonl",
             4,
@@ -185,13 +186,13 @@ def test_external_predictions_file(small_run: Path, tmp_path: Path) -> None:
         )
 
 
-def test_unknown_baseline_and_missing_tasks(small_run: Path, tmp_path: Path) -> None:
+def test_unknown_baseline_and_missing_tasks(small_museum_run: Path, tmp_path: Path) -> None:
     with pytest.raises(UserError, match="unknown baseline"):
-        make_answerer("baseline:oracle", small_run / "benchmarks")
+        make_answerer("baseline:oracle", small_museum_run / "benchmarks")
     with pytest.raises(UserError, match="task sets missing"):
         evaluate_run(tmp_path, ["baseline:majority"])
     with pytest.raises(UserError, match="was not built"):
-        evaluate_run(small_run, ["baseline:majority"], tasks=["nope"])
+        evaluate_run(small_museum_run, ["baseline:majority"], tasks=["nope"])
 
 
 @pytest.mark.slow
@@ -222,7 +223,7 @@ def test_report_of_two_runs_side_by_side(evaluated: tuple[Path, dict], tmp_path:
 
 
 @pytest.mark.slow
-def test_two_processes_merge_to_the_single_process_result(small_run: Path, tmp_path: Path) -> None:
+def test_two_processes_merge_to_the_single_process_result(small_museum_run: Path, tmp_path: Path) -> None:
     """Two CPU processes (torchrun + accelerate, gloo): each answers a slice; the merge equals one process."""
     import subprocess
     import sys
@@ -230,7 +231,7 @@ def test_two_processes_merge_to_the_single_process_result(small_run: Path, tmp_p
     single, double = tmp_path / "single", tmp_path / "double"
     for run in (single, double):
         for part in ("benchmarks", "shards"):
-            shutil.copytree(small_run / part, run / part)
+            shutil.copytree(small_museum_run / part, run / part)
     answerers = ["baseline:majority", "baseline:retrieval"]
     evaluate_run(single, answerers, batch_size=4, bootstrap=50, progress=False)
     script = Path(__file__).with_name("distributed_eval.py")
@@ -245,22 +246,22 @@ def test_two_processes_merge_to_the_single_process_result(small_run: Path, tmp_p
     )
 
 
-def test_only_empty_task_sets_is_a_user_error_naming_why(small_run: Path, tmp_path: Path) -> None:
+def test_only_empty_task_sets_is_a_user_error_naming_why(small_museum_run: Path, tmp_path: Path) -> None:
     import pyarrow.compute as pc
 
-    from museumvqa.benchmarks.tasks import build_benchmarks
+    from museumvqa.tasks.build import build_benchmarks
 
-    qa = pq.read_table(small_run / "qa.parquet")
+    qa = pq.read_table(small_museum_run / "qa.parquet")
     pq.write_table(qa.filter(pc.equal(qa["language"], "en")), tmp_path / "qa.parquet")
-    index = small_run / "shards" / "index.parquet"
+    index = small_museum_run / "shards" / "index.parquet"
     build_benchmarks(tmp_path / "qa.parquet", index, tmp_path / "benchmarks")
     with pytest.raises(UserError, match="multilanguage: the QA table holds English questions only"):
         evaluate_run(tmp_path, ["baseline:majority"], tasks=["multilanguage"])
 
 
-def test_knowing_the_catalogue_answers_other_views_of_known_exhibits(small_run: Path, tmp_path: Path) -> None:
+def test_knowing_the_catalogue_answers_other_views_of_known_exhibits(small_museum_run: Path, tmp_path: Path) -> None:
     for part in ("benchmarks", "shards"):
-        shutil.copytree(small_run / part, tmp_path / part)
+        shutil.copytree(small_museum_run / part, tmp_path / part)
     scores = evaluate_run(
         tmp_path, ["baseline:retrieval", "baseline:catalogue"], tasks=["multiangle"], bootstrap=20, progress=False
     )

@@ -33,11 +33,12 @@ def tiny_llava_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_every_task_is_scored_with_the_chat_prompt_recorded(
-    small_run: Path, tiny_llava_dir: Path, tmp_path: Path
+    small_museum_run: Path, tiny_llava_dir: Path, tmp_path: Path
 ) -> None:
     for part in ("benchmarks", "shards"):
-        shutil.copytree(small_run / part, tmp_path / part)
+        shutil.copytree(small_museum_run / part, tmp_path / part)
     scores = evaluate_run(tmp_path, [str(tiny_llava_dir)], batch_size=4, bootstrap=20, progress=False)
     manifest = json.loads((tmp_path / "benchmarks" / "manifest.json").read_text())
     result = scores[str(tiny_llava_dir)]
@@ -53,16 +54,17 @@ def test_every_task_is_scored_with_the_chat_prompt_recorded(
     assert {line["language"] for line in lines} >= {"en", "fr"}
 
 
-def test_left_padded_batches_answer_like_batches_of_one(small_run: Path, tiny_llava_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_left_padded_batches_answer_like_batches_of_one(small_museum_run: Path, tiny_llava_dir: Path, tmp_path: Path) -> None:
     answerer = make_answerer(str(tiny_llava_dir), batch_size=1)
     assert isinstance(answerer, ModelAnswerer) and isinstance(answerer.inner, LlavaAnswerer)
-    tables = [small_run / "benchmarks" / f"{t}.parquet" for t in ("general", "unanswerable", "multilanguage")]
+    tables = [small_museum_run / "benchmarks" / f"{t}.parquet" for t in ("general", "unanswerable", "multilanguage")]
     questions = {q for t in tables for q in pq.read_table(t, columns=["question"])["question"].to_pylist()}
     tokenizer = answerer.inner.processor.tokenizer
     assert len({len(tokenizer(answerer.inner.prompt(q)).input_ids) for q in questions}) > 1  # batches are padded
-    one = _lines(predict(tables, small_run / "shards", answerer, tmp_path / "b1.jsonl", 1, False))
+    one = _lines(predict(tables, small_museum_run / "shards", answerer, tmp_path / "b1.jsonl", 1, False))
     answerer.inner.batch_size = 16
-    sixteen = _lines(predict(tables, small_run / "shards", answerer, tmp_path / "b16.jsonl", 16, False))
+    sixteen = _lines(predict(tables, small_museum_run / "shards", answerer, tmp_path / "b16.jsonl", 16, False))
     assert len(one) > 16
     assert [p["prediction"] for p in one] == [p["prediction"] for p in sixteen]
     assert len({p["prediction"] for p in one}) > 1  # a random model still answers differently per input

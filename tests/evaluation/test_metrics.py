@@ -5,7 +5,7 @@ import pytest
 from sacrebleu.metrics import BLEU
 
 from museumvqa.evaluation.metrics import (
-    ANSWER_METRICS,
+    METRICS,
     AnswerScore,
     AnswerScores,
     Figure,
@@ -175,7 +175,7 @@ def test_resample_counts_are_draws_with_replacement_independent_of_chunking() ->
 
 
 def test_a_new_answer_metric_is_a_declaration() -> None:
-    @answer_metric("half_precision")
+    @answer_metric("half_precision", "half precision")
     def half_precision(s: AnswerScores) -> np.ndarray:
         return s.precision >= 0.5
 
@@ -185,9 +185,9 @@ def test_a_new_answer_metric_is_a_declaration() -> None:
         # p = 1, 2/3, 1, 0 -> 3 of 4 at least one half
         assert figures["half_precision"].value == pytest.approx(75.0)
         with pytest.raises(ValueError):
-            answer_metric("half_precision")(half_precision)
+            answer_metric("half_precision", "half precision")(half_precision)
     finally:
-        del ANSWER_METRICS["half_precision"]
+        del METRICS["half_precision"]
 
 
 def test_bad_arguments() -> None:

@@ -7,16 +7,17 @@ import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from museumvqa.cli import app
 from museumvqa.evaluation.answerers import make_answerer
 
 
-def test_a_refused_evaluate_leaves_no_partial_file(small_run: Path, tmp_path: Path) -> None:
+def test_a_refused_evaluate_leaves_no_partial_file(small_museum_run: Path, tmp_path: Path) -> None:
     for part in ("benchmarks", "shards"):
-        shutil.copytree(small_run / part, tmp_path / part)
-    general = pq.read_table(small_run / "benchmarks" / "general.parquet").to_pylist()
+        shutil.copytree(small_museum_run / part, tmp_path / part)
+    general = pq.read_table(small_museum_run / "benchmarks" / "general.parquet").to_pylist()
     theirs = tmp_path / "theirs.jsonl"  # answers the first question only
     theirs.write_text(json.dumps({"question_id": general[0]["question_id"], "prediction": "x"}) + "\n")
     result = CliRunner().invoke(
@@ -35,13 +36,14 @@ def test_bootstrap_zero_is_a_usage_error(tmp_path: Path) -> None:
         assert "Traceback" not in result.output
 
 
-def test_max_new_tokens_is_a_setting_recorded_in_the_generation(tiny_model_dir: Path, small_run: Path) -> None:
+@pytest.mark.slow
+def test_max_new_tokens_is_a_setting_recorded_in_the_generation(tiny_model_dir: Path, small_museum_run: Path) -> None:
     answerer = make_answerer(str(tiny_model_dir), batch_size=4, max_new_tokens=3)
     assert answerer.generation["max_new_tokens"] == 3
-    rows = pq.read_table(small_run / "benchmarks" / "general.parquet").to_pylist()[:4]
+    rows = pq.read_table(small_museum_run / "benchmarks" / "general.parquet").to_pylist()[:4]
     from museumvqa.images.reader import ShardImages
 
-    images = ShardImages(small_run / "shards", {r["image_key"] for r in rows})
+    images = ShardImages(small_museum_run / "shards", {r["image_key"] for r in rows})
     pictures = [images[r["image_key"]] for r in rows]
     short = answerer.answer_rows(rows, pictures)
     longer = make_answerer(str(tiny_model_dir), batch_size=4)

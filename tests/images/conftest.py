@@ -10,10 +10,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from loopback import ImageServer
+from helpers.loopback import ImageServer
 
 from museumvqa.catalog.schema import EXHIBIT_SCHEMA, Exhibit, ImageRef, exhibit_to_row
 from museumvqa.images.shards import ShardStats, build_shards
+from museumvqa.settings import ShardsConfig
 
 MET_EXHIBITS = 20
 ExhibitSpec = tuple[str, list[ImageRef]]
@@ -57,7 +58,7 @@ def met_exhibits_dir(tmp_path_factory: pytest.TempPathFactory, met_specs: list[E
 def met_shards(tmp_path_factory: pytest.TempPathFactory, met_exhibits_dir: Path) -> tuple[Path, ShardStats]:
     """The Met sample sharded 8 to a tar."""
     out = tmp_path_factory.mktemp("met_shards")
-    stats = build_shards(met_exhibits_dir, out, per_shard=8, progress=False)
+    stats = build_shards(met_exhibits_dir, out, ShardsConfig(per_shard=8), progress=False)
     return out, stats
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow.parquet as pq
 import typer
-from loopback import Reply
+from helpers.loopback import Reply
 from typer.testing import CliRunner
 
 from museumvqa.catalog.schema import ImageRef

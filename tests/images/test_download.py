@@ -16,13 +16,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from loopback import Reply
+from helpers.loopback import Reply
 from PIL import Image
 
 from museumvqa.catalog.schema import ImageRef
 from museumvqa.images.fetch import USER_AGENT, Fetcher, FetchError, FetchSettings
 from museumvqa.images.keys import sample_key
 from museumvqa.images.shards import build_shards
+from museumvqa.settings import ShardsConfig
 
 QUICK = FetchSettings(timeout=0.5, retries=1, backoff=0.01)
 
@@ -80,8 +81,12 @@ def test_every_http_failure_ends_ok_or_with_its_reason(tmp_path, met_data, image
         "/deep.png": None,
     }
     specs = [(f"web:{n}.{n}", [ImageRef(image_server.url(path))]) for n, path in enumerate(expected)]
-    stats = build_shards(exhibits_folder(specs), tmp_path / "out", image_size=64, fetch=QUICK, progress=False,
-                         min_success_rate=0)
+    stats = build_shards(
+        exhibits_folder(specs),
+        tmp_path / "out",
+        ShardsConfig(image_size=64, fetch=QUICK, min_success_rate=0),
+        progress=False,
+    )
 
     assert (stats.images_considered, stats.images_ok, stats.rejected) == (10, 4, 6)
     rows = {row["uri"]: row for row in _ledger(tmp_path / "out")}
@@ -124,12 +129,16 @@ def test_retry_failed_retries_only_failures(tmp_path, met_data, image_server, ex
     image_server.routes.update({"/a.jpg": Reply(painting), "/b.jpg": Reply(b"", 503), "/c.jpg": Reply(painting)})
     folder = exhibits_folder([(f"web:{p}", [ImageRef(image_server.url(f"/{p}.jpg"))]) for p in "abc"])
     out = tmp_path / "out"
-    first = build_shards(folder, out, image_size=64, per_shard=2, fetch=QUICK, progress=False)
+    first = build_shards(folder, out, ShardsConfig(image_size=64, per_shard=2, fetch=QUICK), progress=False)
     assert (first.images_ok, first.rejected, first.reject_reasons) == (2, 1, {"http 503": 1})
 
     image_server.routes["/b.jpg"] = Reply(painting)  # the server recovers
-    assert build_shards(folder, out, image_size=64, per_shard=2, fetch=QUICK, progress=False).units_run == 0
-    again = build_shards(folder, out, image_size=64, per_shard=2, fetch=QUICK, retry_failed=True, progress=False)
+    assert (
+        build_shards(folder, out, ShardsConfig(image_size=64, per_shard=2, fetch=QUICK), progress=False).units_run == 0
+    )
+    again = build_shards(
+        folder, out, ShardsConfig(image_size=64, per_shard=2, fetch=QUICK, retry_failed=True), progress=False
+    )
     assert (again.images_ok, again.rejected, again.units_run) == (3, 0, 1)
     assert image_server.hits == {"/a.jpg": 1, "/b.jpg": 3, "/c.jpg": 1}  # a and c were never fetched again
     attempts = {row["uri"].rsplit("/", 1)[1]: row["attempt"] for row in _ledger(out)}
@@ -142,7 +151,8 @@ _BUILD = """
 import sys
 from museumvqa.images.fetch import FetchSettings
 from museumvqa.images.shards import build_shards
-build_shards(sys.argv[1], sys.argv[2], image_size=64, per_shard=2, threads=1, progress=False)
+from museumvqa.settings import ShardsConfig
+build_shards(sys.argv[1], sys.argv[2], ShardsConfig(image_size=64, per_shard=2, threads=1), progress=False)
 """
 
 
@@ -167,8 +177,8 @@ def test_kill_9_then_resume_gives_the_same_output(tmp_path, met_data, image_serv
     assert not (killed / "manifest.json").exists()
     done_before = len(list((killed / "ledger").glob("part-*.parquet")))
 
-    resumed = build_shards(folder, killed, image_size=64, per_shard=2, progress=False)
-    whole = build_shards(folder, tmp_path / "whole", image_size=64, per_shard=2, progress=False)
+    resumed = build_shards(folder, killed, ShardsConfig(image_size=64, per_shard=2), progress=False)
+    whole = build_shards(folder, tmp_path / "whole", ShardsConfig(image_size=64, per_shard=2), progress=False)
     assert resumed.units_run == 7 - done_before and whole.units_run == 7
     assert (resumed.images_ok, resumed.rejected) == (whole.images_ok, whole.rejected) == (13, 1)
     files = sorted(str(p.relative_to(killed)) for p in killed.rglob("*") if p.is_file())

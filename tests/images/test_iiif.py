@@ -7,7 +7,7 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-from loopback import Reply
+from helpers.loopback import Reply
 from PIL import Image
 
 from museumvqa.catalog.schema import ImageRef
@@ -15,6 +15,7 @@ from museumvqa.images.keys import sample_key
 from museumvqa.images.process import ImageError
 from museumvqa.images.shards import build_shards
 from museumvqa.images.sources import image_request
+from museumvqa.settings import ShardsConfig
 
 V2_IMAGE = "http://iiif.io/api/image/2/context.json"
 V3_IMAGE = "http://iiif.io/api/image/3/context.json"
@@ -90,7 +91,7 @@ def test_iiif_services_and_manifests(tmp_path, image_server, exhibits_folder) ->
         ("m:4", [ImageRef(image_server.url("/other.json"))]),
         ("m:5", [ImageRef(image_server.url("/empty/manifest"))]),
     ]
-    stats = build_shards(exhibits_folder(specs), tmp_path / "out", image_size=96, progress=False)
+    stats = build_shards(exhibits_folder(specs), tmp_path / "out", ShardsConfig(image_size=96), progress=False)
     assert (stats.images_ok, stats.rejected) == (5, 2)
     assert image_server.hits["/iiif/back/full/max/0/default.jpg"] == 0
     assert image_server.hits["/iiif/back/full/!96,96/0/default.jpg"] == 2  # v2 and v3 manifests both use it

@@ -9,6 +9,7 @@ import webdataset as wds
 from museumvqa.catalog.schema import ImageRef
 from museumvqa.images.keys import sample_key
 from museumvqa.images.shards import build_shards
+from museumvqa.settings import ShardsConfig
 
 SAFE = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -43,7 +44,7 @@ def test_dotted_keys_round_trip_through_webdataset(tmp_path: Path, met_specs, ex
     specs = [(eid, images[:1]) for eid, images in met_specs[:6]]
     specs.append(("met:1987.123.4 a/b", [ImageRef("nowhere.jpg", "verso"), met_specs[0][1][0]]))
     assert all("." in eid for eid, _ in specs)
-    build_shards(exhibits_folder(specs), tmp_path / "shards", image_size=64, per_shard=3, progress=False)
+    build_shards(exhibits_folder(specs), tmp_path / "shards", ShardsConfig(image_size=64, per_shard=3), progress=False)
 
     expected = [sample_key(eid, 0) for eid, _ in specs[:6]] + [sample_key(specs[6][0], 1)]
     urls = sorted(str(p) for p in (tmp_path / "shards").glob("shard-*.tar"))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from loopback import Reply
+from helpers.loopback import Reply
 
 from museumvqa.catalog.schema import ImageRef
 from museumvqa.images.reader import iter_samples
 from museumvqa.images.shards import build_shards
+from museumvqa.settings import ShardsConfig
 
 ray = pytest.importorskip("ray")
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
@@ -31,9 +32,9 @@ def test_ray_and_in_process_builds_are_identical(local_ray, tmp_path, met_specs,
     specs = [*met_specs[:9], ("web:1", [ImageRef(image_server.url("/web.jpg"))]),
              ("web:2", [ImageRef(image_server.url("/gone.jpg"))])]  # fmt: skip
     folder = exhibits_folder(specs)
-    settings = {"image_size": 48, "per_shard": 3, "generated_views": 2, "progress": False}
-    local = build_shards(folder, tmp_path / "local", **settings)
-    on_ray = build_shards(folder, tmp_path / "ray", ray=True, **settings)
+    settings = {"image_size": 48, "per_shard": 3, "generated_views": 2}
+    local = build_shards(folder, tmp_path / "local", ShardsConfig(**settings), progress=False)
+    on_ray = build_shards(folder, tmp_path / "ray", ShardsConfig(ray=True, **settings), progress=False)
     assert local == on_ray and (local.shards, local.images_ok, local.rejected) == (4, 30, 1)
     assert _files(tmp_path / "local") == _files(tmp_path / "ray")
     assert [s.key for s in iter_samples(tmp_path / "ray")] == [s.key for s in iter_samples(tmp_path / "local")]

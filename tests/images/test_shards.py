@@ -16,6 +16,7 @@ from museumvqa.errors import UserError
 from museumvqa.images.keys import sample_key
 from museumvqa.images.process import PROCESSING_VERSION
 from museumvqa.images.shards import build_shards
+from museumvqa.settings import ShardsConfig
 
 MET = 20
 
@@ -75,9 +76,9 @@ def test_shard_members_match_the_index(met_shards) -> None:
 
 
 def test_builds_are_deterministic_and_a_repeat_resumes(tmp_path: Path, met_exhibits_dir: Path) -> None:
-    first = build_shards(met_exhibits_dir, tmp_path / "a", image_size=96, per_shard=7, progress=False)
-    second = build_shards(met_exhibits_dir, tmp_path / "b", image_size=96, per_shard=7, progress=False)
-    again = build_shards(met_exhibits_dir, tmp_path / "a", image_size=96, per_shard=7, progress=False)
+    first = build_shards(met_exhibits_dir, tmp_path / "a", ShardsConfig(image_size=96, per_shard=7), progress=False)
+    second = build_shards(met_exhibits_dir, tmp_path / "b", ShardsConfig(image_size=96, per_shard=7), progress=False)
+    again = build_shards(met_exhibits_dir, tmp_path / "a", ShardsConfig(image_size=96, per_shard=7), progress=False)
     assert first == second and (first.units_run, again.units_run) == (3, 0)  # the repeat finds every unit done
     assert replace(again, units_run=3) == first
     names = sorted(str(p.relative_to(tmp_path / "a")) for p in (tmp_path / "a").rglob("*") if p.is_file())
@@ -111,7 +112,7 @@ def test_every_unusable_image_is_a_reject_with_its_reason(
     specs = [(f"t:{i}.{i}", [ImageRef(uri, "primary")]) for i, (uri, _) in enumerate(cases)]
     specs.append(("t:no-images", []))
     stats = build_shards(
-        exhibits_folder(specs), tmp_path / "out", max_pixels=500_000, progress=False, min_success_rate=0
+        exhibits_folder(specs), tmp_path / "out", ShardsConfig(max_pixels=500_000, min_success_rate=0), progress=False
     )
 
     assert (stats.exhibits, stats.images_considered, stats.images_ok, stats.rejected) == (10, 9, 3, 6)
@@ -128,10 +129,13 @@ def test_every_unusable_image_is_a_reject_with_its_reason(
 
 def test_relative_paths_resolve_against_image_root(tmp_path: Path, met_data: Path, exhibits_folder) -> None:
     specs = [("met:1", [ImageRef("36029.jpg")]), ("met:2", [ImageRef("36131.jpg", "detail")])]
-    stats = build_shards(exhibits_folder(specs), tmp_path / "out", image_root=met_data, progress=False)
+    stats = build_shards(exhibits_folder(specs), tmp_path / "out", ShardsConfig(image_root=met_data), progress=False)
     assert (stats.images_considered, stats.images_ok) == (1, 1)  # "detail" is not a selected role
     stats = build_shards(
-        exhibits_folder(specs), tmp_path / "out", roles=("primary", "detail"), image_root=met_data, progress=False
+        exhibits_folder(specs),
+        tmp_path / "out",
+        ShardsConfig(roles=("primary", "detail"), image_root=met_data),
+        progress=False,
     )
     assert (stats.images_considered, stats.images_ok, stats.rejected) == (2, 2, 0)
 
@@ -140,13 +144,13 @@ def test_rebuild_with_fewer_shards_removes_stale_ones(tmp_path: Path, met_exhibi
     out = tmp_path / "out"
     (out).mkdir()
     (out / "keep-me.tar").write_bytes(b"")
-    assert build_shards(met_exhibits_dir, out, image_size=32, per_shard=3, progress=False).shards == 7
-    assert build_shards(met_exhibits_dir, out, image_size=32, per_shard=10, progress=False).shards == 2
+    assert build_shards(met_exhibits_dir, out, ShardsConfig(image_size=32, per_shard=3), progress=False).shards == 7
+    assert build_shards(met_exhibits_dir, out, ShardsConfig(image_size=32, per_shard=10), progress=False).shards == 2
     assert sorted(p.name for p in out.glob("*.tar")) == ["keep-me.tar", "shard-000000.tar", "shard-000001.tar"]
 
 
 def test_progress_bar_goes_to_stderr_only(tmp_path: Path, met_exhibits_dir: Path, capsys) -> None:
-    build_shards(met_exhibits_dir, tmp_path / "out", image_size=32, progress=True)
+    build_shards(met_exhibits_dir, tmp_path / "out", ShardsConfig(image_size=32), progress=True)
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "20/20" in captured.err
@@ -155,7 +159,7 @@ def test_progress_bar_goes_to_stderr_only(tmp_path: Path, met_exhibits_dir: Path
 def test_no_usable_images_fails_with_an_empty_index_and_no_manifest(tmp_path: Path, exhibits_folder) -> None:
     folder = exhibits_folder([("t:1", [ImageRef("s3://bucket/a.jpg")])])
     with pytest.raises(UserError, match=r"0 of 1 images fetched \(0.0%.*unsupported source 1"):
-        build_shards(folder, tmp_path / "out", progress=False, min_success_rate=0)
+        build_shards(folder, tmp_path / "out", ShardsConfig(min_success_rate=0), progress=False)
     assert pq.read_table(tmp_path / "out" / "index.parquet").num_rows == 0
     assert not list((tmp_path / "out").glob("shard-*.tar")) and not (tmp_path / "out" / "manifest.json").exists()
     with pytest.raises(UserError, match="no images with the chosen --roles"):
@@ -181,13 +185,15 @@ def test_bad_inputs_and_settings(tmp_path: Path, met_exhibits_dir: Path) -> None
         build_shards(other, tmp_path / "out", progress=False)
     for bad in ({"per_shard": 0}, {"image_size": 0}, {"quality": 101}, {"roles": ("front",)}, {"roles": ()}):
         with pytest.raises(UserError):
-            build_shards(met_exhibits_dir, tmp_path / "out", progress=False, **bad)
+            build_shards(met_exhibits_dir, tmp_path / "out", ShardsConfig(**bad), progress=False)
 
 
 @pytest.mark.slow
 def test_process_pool_builds_the_same_files(tmp_path: Path, met_exhibits_dir: Path) -> None:
-    one = build_shards(met_exhibits_dir, tmp_path / "one", image_size=48, per_shard=4, progress=False)
-    two = build_shards(met_exhibits_dir, tmp_path / "two", image_size=48, per_shard=4, workers=2, progress=False)
+    one = build_shards(met_exhibits_dir, tmp_path / "one", ShardsConfig(image_size=48, per_shard=4), progress=False)
+    two = build_shards(
+        met_exhibits_dir, tmp_path / "two", ShardsConfig(image_size=48, per_shard=4, workers=2), progress=False
+    )
     assert one == two and one.shards == 5
     for path in sorted((tmp_path / "one").rglob("*.*")):
         assert path.read_bytes() == (tmp_path / "two" / path.relative_to(tmp_path / "one")).read_bytes(), path
@@ -195,12 +201,12 @@ def test_process_pool_builds_the_same_files(tmp_path: Path, met_exhibits_dir: Pa
 
 def test_units_of_another_processing_version_are_rebuilt_not_resumed(tmp_path: Path, met_exhibits_dir: Path) -> None:
     out = tmp_path / "out"
-    build_shards(met_exhibits_dir, out, image_size=32, per_shard=10, progress=False)
+    build_shards(met_exhibits_dir, out, ShardsConfig(image_size=32, per_shard=10), progress=False)
     settings = json.loads((out / "build.json").read_text())
     assert settings["processing"] == PROCESSING_VERSION
     (out / "build.json").write_text(json.dumps({**settings, "processing": PROCESSING_VERSION - 1}))
     stale = out / "shard-000000.tar"
     stale.write_bytes(b"made by the older version")
-    build_shards(met_exhibits_dir, out, image_size=32, per_shard=10, progress=False)
+    build_shards(met_exhibits_dir, out, ShardsConfig(image_size=32, per_shard=10), progress=False)
     assert json.loads((out / "build.json").read_text())["processing"] == PROCESSING_VERSION
     assert stale.read_bytes() != b"made by the older version"

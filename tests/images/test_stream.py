@@ -17,13 +17,14 @@ from museumvqa.errors import UserError
 from museumvqa.images.process import load_image
 from museumvqa.images.shards import build_shards
 from museumvqa.images.stream import ShardStream, pixel_values
+from museumvqa.settings import ShardsConfig
 
 
 @pytest.fixture(scope="module")
 def small_shards(tmp_path_factory, met_exhibits_dir) -> tuple[Path, pa.Table]:
     """The 20 Met paintings in 10 shards of 2, and 1-3 questions per image (40 in all)."""
     out = tmp_path_factory.mktemp("stream_shards")
-    build_shards(met_exhibits_dir, out, image_size=32, per_shard=2, progress=False)
+    build_shards(met_exhibits_dir, out, ShardsConfig(image_size=32, per_shard=2), progress=False)
     keys = pq.read_table(out / "index.parquet")["key"].to_pylist()
     rows = [
         {"question_id": f"{key}-q{n}", "question": f"question {n}?", "answers": [f"answer {n}"], "image_key": key}

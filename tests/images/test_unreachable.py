@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from loopback import ImageServer, Reply
+from helpers.loopback import ImageServer, Reply
 from typer.testing import CliRunner
 
 from museumvqa.catalog.schema import ImageRef

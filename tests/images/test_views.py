@@ -15,6 +15,7 @@ from museumvqa.images.phash import hamming, phash
 from museumvqa.images.process import load_image, resize
 from museumvqa.images.shards import build_shards
 from museumvqa.images.views import VIEW_KINDS, generated_views
+from museumvqa.settings import ShardsConfig
 
 
 def test_generated_views_are_deterministic_and_differ(met_data) -> None:
@@ -36,8 +37,7 @@ def test_build_adds_flagged_views_only_for_single_photo_exhibits(tmp_path, met_d
         ("met:2.2", [ImageRef(str(paintings[1])), ImageRef(str(paintings[2]), "additional", "back")]),
     ]
     folder = exhibits_folder(specs)
-    stats = build_shards(folder, tmp_path / "a", image_size=96, roles=("primary", "additional"),
-                         generated_views=4, progress=False)  # fmt: skip
+    stats = build_shards(folder, tmp_path / "a", ShardsConfig(image_size=96, roles=("primary", "additional"), generated_views=4), progress=False)  # fmt: skip
     assert (stats.images_ok, stats.generated) == (7, 4)
     index = pq.read_table(tmp_path / "a" / "index.parquet").to_pylist()
     assert [(r["key"], r["role"], r["view"], r["generated"]) for r in index] == [
@@ -46,8 +46,7 @@ def test_build_adds_flagged_views_only_for_single_photo_exhibits(tmp_path, met_d
         (sample_key("met:2.2", 0), "primary", None, False),
         (sample_key("met:2.2", 1), "additional", "back", False),
     ]
-    build_shards(folder, tmp_path / "b", image_size=96, roles=("primary", "additional"), generated_views=4,
-                 progress=False)  # fmt: skip
+    build_shards(folder, tmp_path / "b", ShardsConfig(image_size=96, roles=("primary", "additional"), generated_views=4), progress=False)  # fmt: skip
     assert index == pq.read_table(tmp_path / "b" / "index.parquet").to_pylist()  # same hashes: same pixels
 
 

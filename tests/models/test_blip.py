@@ -10,16 +10,12 @@ from importlib.resources import files
 import pytest
 import torch
 from PIL import Image
+from tiny_training import train_tiny, two_examples
 
 from museumvqa.errors import UserError
-from museumvqa.models.blip import (
-    BlipAnswerer,
-    build_tokenizer,
-    detokenize,
-    load_blip,
-    new_tiny_blip,
-    same_length_batches,
-)
+from museumvqa.models.blip import BlipAnswerer, build_tokenizer, load_blip, new_tiny_blip
+from museumvqa.models.family import same_length_batches
+from museumvqa.models.wordpiece import detokenize
 
 QUESTIONS = [
     "what is the title?",
@@ -81,6 +77,7 @@ def test_tiny_model_loss_is_finite_and_ignores_answer_padding(tiny, met_images):
     assert padded_loss.item() == pytest.approx(loss.item(), rel=1e-5)
 
 
+@pytest.mark.slow
 def test_saved_folder_reloads_with_identical_answers(tiny, met_images, tmp_path):
     model, processor = tiny
     model.save_pretrained(tmp_path)
@@ -110,12 +107,18 @@ def test_missing_folder_that_is_no_hub_id_is_refused(name):
         load_blip(name)
 
 
-def test_answers_do_not_depend_on_batch_size(tiny, met_images):
-    model, processor = tiny
-    one = BlipAnswerer(model, processor, batch_size=1).answer(met_images, QUESTIONS)
-    many = BlipAnswerer(model, processor, batch_size=16).answer(met_images, QUESTIONS)
+@pytest.mark.slow
+def test_answers_do_not_depend_on_batch_size(tmp_path):
+    """On a model trained to answer its two examples differently: an untrained one answers all alike."""
+    model, processor = load_blip(train_tiny("blip", tmp_path / "model").out_dir)
+    examples, images = two_examples()
+    pictures = [images[e.image_key] for e in examples] * 2
+    questions = [e.question for e in examples] + ["what is the title of this painting?", "when?"]
+    one = BlipAnswerer(model, processor, batch_size=1).answer(pictures, questions)
+    assert one[:2] == [e.answer for e in examples]
+    many = BlipAnswerer(model, processor, batch_size=16).answer(pictures, questions)
     assert one == many
-    alone = BlipAnswerer(model, processor).answer(met_images[1:2], QUESTIONS[1:2])
+    alone = BlipAnswerer(model, processor).answer(pictures[1:2], questions[1:2])
     assert alone == one[1:2]
     assert model.training is False
 

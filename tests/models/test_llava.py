@@ -139,6 +139,7 @@ def test_model_family_reads_model_type(tmp_path):
         model_family(tmp_path)
 
 
+@pytest.mark.slow
 def test_left_padded_answers_do_not_depend_on_batch_size(tiny, met_images):
     model, processor = tiny
     images = (met_images * 3)[:16]

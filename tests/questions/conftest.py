@@ -15,10 +15,10 @@ TATE = Path(__file__).resolve().parents[3] / "shared" / "data" / "tate"
 
 
 @pytest.fixture(scope="session")
-def tate_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tate_questions_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not (TATE / "artworks.jsonl").is_file():
         pytest.skip("the Tate sample (../shared/data/tate) is not here")
-    out = tmp_path_factory.mktemp("tate_run")
+    out = tmp_path_factory.mktemp("tate_questions_run")
     ingest([TATE / "artworks.jsonl"], out, TateAdapter(TATE / "artists.jsonl"), progress=False)
     return out
 
@@ -28,8 +28,8 @@ def read_exhibits(run: Path) -> list[Exhibit]:
 
 
 @pytest.fixture(scope="session")
-def tate_exhibits(tate_run: Path) -> list[Exhibit]:
-    return read_exhibits(tate_run)
+def tate_exhibits(tate_questions_run: Path) -> list[Exhibit]:
+    return read_exhibits(tate_questions_run)
 
 
 @pytest.fixture(scope="session")

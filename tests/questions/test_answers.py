@@ -1,5 +1,6 @@
 from museumvqa.catalog.schema import Exhibit, Person
-from museumvqa.questions.answers import ANSWERS, creator_facts, gold, medium_terms, name_aliases
+from museumvqa.questions.answers import creator_facts, gold, medium_terms, name_aliases
+from museumvqa.questions.categories import CATEGORIES
 from museumvqa.questions.glossary import load_glossary
 from museumvqa.questions.templates import load_language
 
@@ -7,7 +8,7 @@ GLOSSARY = load_glossary()
 
 
 def answers(ex: Exhibit, category: str, lang: str = "en") -> tuple[list[str], str, bool] | None:
-    facts = ANSWERS[category](ex, GLOSSARY)
+    facts = CATEGORIES[category].facts(ex, GLOSSARY)
     if facts is None:
         return None
     g = gold(facts, load_language(lang), GLOSSARY)
@@ -23,11 +24,10 @@ def exhibit(**attributes: str | list[str]) -> Exhibit:
 
 
 def test_aliases_and_anonymous_creators() -> None:
-    assert name_aliases("El Greco (Domenikos Theotokopoulos)") == [
-        "El Greco (Domenikos Theotokopoulos)",
-        "El Greco",
-        "Domenikos Theotokopoulos",
-    ]
+    # a fuller form of the name is an alias; a bracketed part that shares no word with it is not on its own
+    assert name_aliases("El Greco (Domenikos Theotokopoulos)") == ["El Greco (Domenikos Theotokopoulos)", "El Greco"]
+    assert name_aliases("Le Roy (Charles Basile)") == ["Le Roy (Charles Basile)", "Le Roy"]  # given names alone
+    assert name_aliases("Gautier-Prin (partea mecanică)") == ["Gautier-Prin"]  # a note, not part of the name
     assert creator_facts(exhibit(creator="Unidentified artist"), GLOSSARY) is None
     assert answers(exhibit(creator="Rembrandt (Rembrandt van Rijn)"), "creator", "fr") == (
         ["Rembrandt (Rembrandt van Rijn)", "Rembrandt", "Rembrandt van Rijn"],

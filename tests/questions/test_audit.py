@@ -62,7 +62,7 @@ def met_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def tate_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tate_questions_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not (TATE / "artworks.jsonl").is_file():
         pytest.skip("the Tate sample (../shared/data/tate) is not here")
     return _build_run(tmp_path_factory.mktemp("tate_audit"), [TATE / "artworks.jsonl"], "en,sv")
@@ -119,9 +119,9 @@ def test_small_batches_give_the_same_report(met_run: Path) -> None:
     assert audit_run(met_run, batch_rows=997).as_dict() == audit_run(met_run).as_dict()
 
 
-def test_tate_run_audit_matches_sql(tate_run: Path) -> None:
-    report = audit_run(tate_run)
-    _check_against_sql(tate_run, report)
+def test_tate_run_audit_matches_sql(tate_questions_run: Path) -> None:
+    report = audit_run(tate_questions_run)
+    _check_against_sql(tate_questions_run, report)
     assert {c.source for c in report.cells} == {"tate/tate"}
     assert {c.language for c in report.cells} == {"en", "sv"}
 

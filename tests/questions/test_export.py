@@ -12,6 +12,7 @@ from museumvqa.errors import UserError
 from museumvqa.images.shards import build_shards
 from museumvqa.questions.export import IMAGE_TOKEN, export_dataset
 from museumvqa.questions.generate import generate_questions
+from museumvqa.settings import ShardsConfig
 
 # LLaMA-Factory data/README.md: the keys a dataset_info.json entry may have, and the sharegpt tags.
 LLAMA_FACTORY_ENTRY_KEYS = {
@@ -29,7 +30,7 @@ def run(ingested_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     generate_questions(
         ingested_sample / "exhibits", root / "questions", ["en", "fr"], ["title", "object_type"], progress=False
     )
-    build_shards(ingested_sample / "exhibits", root / "shards", image_size=32, progress=False)
+    build_shards(ingested_sample / "exhibits", root / "shards", ShardsConfig(image_size=32), progress=False)
     return root
 
 

@@ -15,7 +15,8 @@ import pytest
 
 from museumvqa.catalog.adapters.lido import LidoAdapter
 from museumvqa.catalog.schema import EXHIBIT_SCHEMA, Exhibit, exhibit_to_row
-from museumvqa.questions.answers import ANSWERS, gold, language_of
+from museumvqa.questions.answers import gold, language_of
+from museumvqa.questions.categories import CATEGORIES
 from museumvqa.questions.generate import generate_questions
 from museumvqa.questions.glossary import LANGUAGES, load_glossary
 from museumvqa.questions.records import iter_exhibits
@@ -27,7 +28,7 @@ def constant(exhibits: list[Exhibit]) -> set[tuple[str, str]]:
     glossary = load_glossary()
     answers: dict[tuple[str, str], Counter[str]] = {}
     for ex in exhibits:
-        for category, answer in ANSWERS.items():
+        for category, answer in ((name, c.facts) for name, c in CATEGORIES.items()):
             fact = answer(ex, glossary)
             if fact is not None:
                 answers.setdefault((ex.museum, category), Counter())[fact.candidates[0].text] += 1
@@ -41,7 +42,7 @@ def reference(exhibits: list[Exhibit], languages: list[str], max_per_category: i
     rows = []
     for ex in exhibits:
         facts = {
-            c: f for c, answer in ANSWERS.items() if (ex.museum, c) not in skip and (f := answer(ex, glossary))
+            c: f for c, answer in ((name, c.facts) for name, c in CATEGORIES.items()) if (ex.museum, c) not in skip and (f := answer(ex, glossary))
         }
         exhibit_hash = zlib.crc32(f"{seed}|{ex.exhibit_id}".encode())
         kinds = ex.values("object_type") or ex.values("classification")
@@ -99,8 +100,8 @@ def test_met_sample_all_languages(ingested_sample: Path, tmp_path: Path) -> None
 
 
 @pytest.mark.slow
-def test_tate_sample_all_languages(tate_run: Path, tmp_path: Path) -> None:
-    assert _check(tate_run / "exhibits", tmp_path, list(LANGUAGES), 1, 3) > 200_000
+def test_tate_sample_all_languages(tate_questions_run: Path, tmp_path: Path) -> None:
+    assert _check(tate_questions_run / "exhibits", tmp_path, list(LANGUAGES), 1, 3) > 200_000
 
 
 def test_record_languages_from_a_lido_record(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from museumvqa.catalog.adapters.lido import LidoAdapter
 from museumvqa.catalog.schema import Exhibit, Person
-from museumvqa.questions.answers import ANSWERS, gold, split_top_level
+from museumvqa.questions.answers import gold, split_top_level
+from museumvqa.questions.categories import CATEGORIES
 from museumvqa.questions.generate import QuestionGenerator, generate_questions
 from museumvqa.questions.glossary import LANGUAGES, load_glossary
 from museumvqa.questions.templates import load_language
@@ -19,7 +20,7 @@ REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 
 
 def answers(ex: Exhibit, category: str, lang: str = "en") -> tuple[list[str], str] | None:
-    facts = ANSWERS[category](ex, GLOSSARY)
+    facts = CATEGORIES[category].facts(ex, GLOSSARY)
     found = gold(facts, load_language(lang), GLOSSARY) if facts else None
     return None if found is None else (found.answers, found.language)
 
@@ -59,7 +60,7 @@ def test_nationalmuseum_record_swedish_answers_stay_swedish() -> None:
 def test_unknown_makers_in_a_real_romanian_export_answer_nothing() -> None:
     exhibits = lido("inp-romania")
     anonymous = next(ex for ex in exhibits if ex.values("creator") == ["Anonim"])
-    assert ANSWERS["creator"](anonymous, GLOSSARY) is None
+    assert CATEGORIES["creator"].facts(anonymous, GLOSSARY) is None
     assert all(p.answer_language in (p.language, "*") for ex in exhibits for p in QuestionGenerator(["en"]).pairs(ex))
 
 
@@ -156,9 +157,9 @@ def test_constant_categories_are_dropped_per_museum(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def tate_questions(tate_run: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], dict]:
+def tate_questions(tate_questions_run: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], dict]:
     out = tmp_path_factory.mktemp("tate_questions")
-    generate_questions(tate_run / "exhibits", out, languages=["en", "fr", "sv"], progress=False)
+    generate_questions(tate_questions_run / "exhibits", out, languages=["en", "fr", "sv"], progress=False)
     return pq.read_table(out / "qa.parquet").to_pylist(), json.loads((out / "manifest.json").read_text())
 
 

@@ -19,7 +19,7 @@ def _same(ours: list[Exhibit], theirs: list[Exhibit]) -> None:
 
 @pytest.mark.parametrize("sample", ["met", pytest.param("tate", marks=pytest.mark.slow)])
 def test_column_wise_exhibits_equal_row_decoding(sample: str, request: pytest.FixtureRequest) -> None:
-    run: Path = request.getfixturevalue("ingested_sample" if sample == "met" else "tate_run")
+    run: Path = request.getfixturevalue("ingested_sample" if sample == "met" else "tate_questions_run")
     (path,) = sorted((run / "exhibits").glob("*.parquet"))
     batches = list(iter_exhibits(path, batch_size=50))  # several batches: offsets past the first one
     assert len(batches) > 1

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from museumvqa.errors import UserError
-from museumvqa.questions.answers import ANSWERS
+from museumvqa.questions.categories import CATEGORIES
 from museumvqa.questions.glossary import LANGUAGES as ALL_LANGUAGES
 from museumvqa.questions.glossary import load_glossary
 from museumvqa.questions.templates import available_languages, load_language, load_templates
@@ -13,12 +13,12 @@ def test_seven_languages_each_cover_every_category_with_the_english_ids() -> Non
     assert set(ALL_LANGUAGES) <= set(available_languages())
     english = load_language("en")
     assert len(english.templates) >= 60
-    assert len(ANSWERS) >= 14
+    assert len(CATEGORIES) >= 14
     en_meta = {t.id: (t.category, t.visual, t.needs) for t in english.templates}
     for lang in ALL_LANGUAGES:
         spec = load_language(lang)
         assert spec.language == lang
-        assert {t.category for t in spec.templates} == set(ANSWERS), lang
+        assert {t.category for t in spec.templates} == set(CATEGORIES), lang
         assert {t.id: (t.category, t.visual, t.needs) for t in spec.templates} == en_meta, lang
         texts = [t.text for t in spec.templates]
         assert len(set(texts)) == len(texts), f"{lang}: two templates ask the same question"
@@ -64,9 +64,10 @@ def test_curator_file_mistakes_name_the_file(tmp_path: Path) -> None:
         "noun_phrases:\n  this_object: {any: 'this {noun}', default: 'this work'}\ncategories:\n"
     )
     cases = {
-        "unknown category 'colour'": "  colour: {visual: true, needs: [colour], templates: {c-1: 'What colour?'}}\n",
-        r"unknown placeholders \['artist'\]": "  title: {visual: false, needs: [title], templates: {t-1: '{artist}?'}}\n",
-        "invalid template file": "  title: {visual: false, needs: [title]}\n",
+        "unknown category 'colour'": "  colour: {templates: {c-1: 'What colour?'}}\n",
+        r"unknown placeholders \['artist'\]": "  title: {templates: {t-1: '{artist}?'}}\n",
+        "holds only `templates`": "  title: {visual: false, templates: {t-1: 'Title?'}}\n",
+        "invalid template file": "  title: {templates: [t-1]}\n",
     }
     for message, body in cases.items():
         path = tmp_path / "xx.yaml"

@@ -15,15 +15,16 @@ from museumvqa.models.blip import new_tiny_blip
 from museumvqa.models.llava import new_tiny_llava
 from museumvqa.serving.answering import Responder
 from museumvqa.serving.server import load_responder
+from museumvqa.settings import ShardsConfig
 
 
 @pytest.fixture(scope="session")
-def small_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path, met_records: list[dict]) -> Path:
+def serve_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path, met_records: list[dict]) -> Path:
     root = tmp_path_factory.mktemp("serve_run")
     records = root / "objects.json"
     records.write_text(json.dumps({"total": 20, "objects": met_records[:20]}))
     ingest([records], root, MetApiAdapter(sample_dir), progress=False)
-    build_shards(root / "exhibits", root / "shards", image_size=96, progress=False)
+    build_shards(root / "exhibits", root / "shards", ShardsConfig(image_size=96), progress=False)
     model, processor = new_tiny_blip()
     model.save_pretrained(root / "model")
     processor.save_pretrained(root / "model")
@@ -34,10 +35,10 @@ def small_run(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path, met_re
 
 
 @pytest.fixture(scope="session")
-def responder(small_run: Path) -> Responder:
-    return load_responder(small_run / "model", small_run)
+def responder(serve_run: Path) -> Responder:
+    return load_responder(serve_run / "model", serve_run)
 
 
 @pytest.fixture(scope="session")
-def llava_responder(small_run: Path) -> Responder:
-    return load_responder(small_run / "llava", small_run)
+def llava_responder(serve_run: Path) -> Responder:
+    return load_responder(serve_run / "llava", serve_run)

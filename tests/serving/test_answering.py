@@ -41,7 +41,7 @@ def test_medium_is_visual_creator_is_not() -> None:
     assert not detect_category("Who made this painting?").visual
 
 
-def _first_image(small_run: Path, responder: Responder) -> tuple[str, object]:
+def _first_image(serve_run: Path, responder: Responder) -> tuple[str, object]:
     """The first catalogue exhibit whose record names its maker, and its photograph (from the sample)."""
     exhibits = responder.catalogue.exhibits
     exhibit_id = next(
@@ -50,8 +50,8 @@ def _first_image(small_run: Path, responder: Responder) -> tuple[str, object]:
     return exhibit_id, load_image(exhibits[exhibit_id].primary_image().uri)
 
 
-def test_retrieval_identifies_the_photo_and_answers_from_its_record(small_run: Path, responder: Responder) -> None:
-    exhibit_id, photo = _first_image(small_run, responder)
+def test_retrieval_identifies_the_photo_and_answers_from_its_record(serve_run: Path, responder: Responder) -> None:
+    exhibit_id, photo = _first_image(serve_run, responder)
     exhibit = responder.catalogue.exhibits[exhibit_id]
     reply = responder.respond(photo, "Who made this painting?", mode="retrieval")
     assert reply.match.exhibit_id == exhibit_id
@@ -61,15 +61,15 @@ def test_retrieval_identifies_the_photo_and_answers_from_its_record(small_run: P
     assert reply.fields["creator"] == exhibit.values("creator")
 
 
-def test_retrieval_says_nothing_for_unknown_categories(small_run: Path, responder: Responder) -> None:
-    _, photo = _first_image(small_run, responder)
+def test_retrieval_says_nothing_for_unknown_categories(serve_run: Path, responder: Responder) -> None:
+    _, photo = _first_image(serve_run, responder)
     reply = responder.respond(photo, "What colour is the sky?", mode="retrieval")
     assert (reply.answer, reply.answered_by) == (None, "nobody")
     assert "no known category" in reply.why
 
 
-def test_grounded_uses_record_for_knowledge_and_model_for_visual(small_run: Path, responder: Responder) -> None:
-    _, photo = _first_image(small_run, responder)
+def test_grounded_uses_record_for_knowledge_and_model_for_visual(serve_run: Path, responder: Responder) -> None:
+    _, photo = _first_image(serve_run, responder)
     knowledge = responder.respond(photo, "Who made this painting?", mode="grounded")
     visual = responder.respond(photo, "What is this painting made of?", mode="grounded")
     unknown = responder.respond(photo, "What colour is the sky?", mode="grounded")
@@ -79,21 +79,21 @@ def test_grounded_uses_record_for_knowledge_and_model_for_visual(small_run: Path
     assert unknown.answered_by == "model"
 
 
-def test_model_mode_never_reads_the_record(small_run: Path, responder: Responder) -> None:
-    _, photo = _first_image(small_run, responder)
+def test_model_mode_never_reads_the_record(serve_run: Path, responder: Responder) -> None:
+    _, photo = _first_image(serve_run, responder)
     reply = responder.respond(photo, "Who made this painting?", mode="model")
     assert reply.answered_by == "model" and reply.fields == {}
     assert reply.answer == responder.model.answer([photo], ["Who made this painting?"])[0]
 
 
-def test_answers_follow_the_question_language(small_run: Path, responder: Responder) -> None:
-    _, photo = _first_image(small_run, responder)
+def test_answers_follow_the_question_language(serve_run: Path, responder: Responder) -> None:
+    _, photo = _first_image(serve_run, responder)
     reply = responder.respond(photo, "Wer hat dieses Gemälde geschaffen?", mode="retrieval")
     assert reply.language == "de"
 
 
-def test_excluded_image_is_never_matched(small_run: Path, responder: Responder) -> None:
-    _, photo = _first_image(small_run, responder)
+def test_excluded_image_is_never_matched(serve_run: Path, responder: Responder) -> None:
+    _, photo = _first_image(serve_run, responder)
     key = responder.catalogue.identify(photo).image_key
     assert responder.catalogue.identify(photo, exclude_key=key).image_key != key
 

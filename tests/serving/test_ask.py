@@ -30,6 +30,7 @@ def model_dir(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_ask_gives_the_saved_models_answer_for_the_photograph(paintings, model_dir):
     answerer = BlipAnswerer(*load_blip(model_dir))
     for painting in paintings:

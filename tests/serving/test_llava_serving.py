@@ -77,9 +77,9 @@ def test_mode_answerers_record_the_llava_prompt(llava_responder: Responder) -> N
     assert ModeAnswerer(llava_responder, "grounded").generation["max_new_tokens"] == 32
 
 
-def test_api_serves_a_llava_model(llava_responder: Responder, small_run: Path) -> None:
+def test_api_serves_a_llava_model(llava_responder: Responder, serve_run: Path) -> None:
     client = TestClient(create_app(llava_responder))
-    assert client.get("/api/health").json()["model"] == str(small_run / "llava")
+    assert client.get("/api/health").json()["model"] == str(serve_run / "llava")
     exhibit_id, path = _photo(llava_responder)
     response = client.post(
         "/api/ask",
@@ -93,7 +93,7 @@ def test_api_serves_a_llava_model(llava_responder: Responder, small_run: Path) -
     assert body["fields"]["title"] == llava_responder.catalogue.exhibits[exhibit_id].values("title", "en")
 
 
-def test_ask_with_a_llava_folder(llava_responder: Responder, small_run: Path) -> None:
+def test_ask_with_a_llava_folder(llava_responder: Responder, serve_run: Path) -> None:
     _, path = _photo(llava_responder)
     expected = llava_responder.model.answer([load_image(path)], ["When was it painted?"])[0]
-    assert ask(path, "When was it painted?", small_run / "llava") == expected
+    assert ask(path, "When was it painted?", serve_run / "llava") == expected

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from museumvqa.catalog.schema import EXHIBIT_SCHEMA, Exhibit, ImageRef, exhibit_to_row
 from museumvqa.images.shards import build_shards
 from museumvqa.io import write_parquet
+from museumvqa.settings import ShardsConfig
 
 QA_SCHEMA = pa.schema(
     [
@@ -56,7 +57,7 @@ def easy_vqa_run(folder: Path, train_images: int, val_images: int, seed: int = 0
         pa.Table.from_pylist([exhibit_to_row(e) for e in exhibits], EXHIBIT_SCHEMA),
         folder / "exhibits" / "part-00000.parquet",
     )
-    build_shards(folder / "exhibits", folder / "shards", image_size=64, progress=False)
+    build_shards(folder / "exhibits", folder / "shards", ShardsConfig(image_size=64), progress=False)
     keys = {r["exhibit_id"]: r["key"] for r in pq.read_table(folder / "shards" / "index.parquet").to_pylist()}
     split = {image_id: "train" if n < train_images else "val" for n, image_id in enumerate(ids)}
     rows: dict[str, list[dict]] = {"train": [], "val": []}

@@ -10,8 +10,7 @@ import torch
 from PIL import Image
 
 from museumvqa.errors import UserError
-from museumvqa.models.blip import new_tiny_blip
-from museumvqa.training.batches import BlipBatches
+from museumvqa.models.blip import BlipBatches, new_tiny_blip
 from museumvqa.training.examples import QAExample
 from museumvqa.training.loop import LoopSettings, fit, make_accelerator, steps_for
 
@@ -39,6 +38,7 @@ def weights(model: torch.nn.Module) -> torch.Tensor:
     return torch.cat([p.detach().flatten() for p in model.parameters()])
 
 
+@pytest.mark.slow
 def test_two_accumulated_batches_of_four_equal_one_batch_of_eight(painting_batches):
     big_model, collate = painting_batches()
     small_model, _ = painting_batches()
@@ -56,6 +56,7 @@ def test_two_accumulated_batches_of_four_equal_one_batch_of_eight(painting_batch
     assert not torch.allclose(weights(big_model), weights(untouched), atol=1e-4)  # it did learn something
 
 
+@pytest.mark.slow
 def test_callback_sees_every_step_and_state_resumes_the_schedule(painting_batches):
     model, collate = painting_batches()
     seen = []
@@ -121,7 +122,7 @@ def test_blip_batches_are_the_same_with_or_without_room_to_cache_pixels(painting
     _, cached = painting_batches()
     first = cached(list(range(8)))
     assert len(cached._pixels) == 4  # the four paintings, processed once
-    monkeypatch.setattr("museumvqa.training.batches.PIXEL_CACHE_BYTES", 0)
+    monkeypatch.setattr("museumvqa.models.blip.PIXEL_CACHE_BYTES", 0)
     _, uncached = painting_batches()
     again = uncached(list(range(8)))
     assert not uncached._pixels

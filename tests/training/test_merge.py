@@ -51,6 +51,7 @@ def save_adapter(family: str, folder: Path) -> Path:
     return folder / "adapter"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", ["blip", "llava"])
 def test_merged_model_answers_as_the_adapter_model(family, paintings, tmp_path):
     from peft import PeftModel

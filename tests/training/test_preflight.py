@@ -6,9 +6,8 @@ import pytest
 from PIL import Image
 
 from museumvqa.errors import UserError
-from museumvqa.models.blip import new_tiny_blip
-from museumvqa.models.llava import CHAT_TEMPLATE, build_llava_processor, new_tiny_llava
-from museumvqa.training.batches import BlipBatches, LlavaBatches
+from museumvqa.models.blip import BlipBatches, new_tiny_blip
+from museumvqa.models.llava import CHAT_TEMPLATE, LlavaBatches, build_llava_processor, new_tiny_llava
 from museumvqa.training.examples import QAExample
 from museumvqa.training.preflight import preflight
 

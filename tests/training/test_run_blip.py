@@ -17,6 +17,7 @@ from museumvqa.evaluation.normalize import normalize_answer
 from museumvqa.images.shards import build_shards
 from museumvqa.io import write_parquet
 from museumvqa.models.blip import BlipAnswerer, load_blip
+from museumvqa.settings import ShardsConfig
 from museumvqa.training.batches import EpochPlans, epoch_plan, rank_share
 from museumvqa.training.config import TinyModel, TrainConfig
 from museumvqa.training.examples import QAExample, read_examples
@@ -105,6 +106,7 @@ def test_strategy_one_trains_one_question_per_image(met, examples, tmp_path):
     assert train_examples(config, examples, met[1], tmp_path / "m", progress=False).steps == 2 * 4
 
 
+@pytest.mark.slow
 def test_max_steps_caps_training_and_same_seed_repeats(met, examples, tmp_path):
     config = TrainConfig(epochs=2, max_steps=4, **FAST)
     first = train_examples(config, examples, met[1], tmp_path / "a", progress=False)
@@ -181,7 +183,7 @@ def test_train_reads_questions_and_shards_and_validates(met, tmp_path):
     ]
     rows = pa.Table.from_pylist([exhibit_to_row(e) for e in exhibits], EXHIBIT_SCHEMA)
     write_parquet(rows, tmp_path / "exhibits" / "part-00000.parquet")
-    build_shards(tmp_path / "exhibits", tmp_path / "shards", image_size=64, progress=False)
+    build_shards(tmp_path / "exhibits", tmp_path / "shards", ShardsConfig(image_size=64), progress=False)
     keys = {r["exhibit_id"]: r["key"] for r in pq.read_table(tmp_path / "shards" / "index.parquet").to_pylist()}
 
     questions = [

@@ -8,8 +8,8 @@ import pytest
 from easy_vqa_tables import easy_vqa_run
 from PIL import Image
 
-from museumvqa.models.llava import LlavaAnswerer, load_llava, new_tiny_llava
-from museumvqa.training.batches import IGNORE, LlavaBatches
+from museumvqa.models.family import IGNORE
+from museumvqa.models.llava import LlavaAnswerer, LlavaBatches, load_llava, new_tiny_llava
 from museumvqa.training.config import TinyModel, TrainConfig
 from museumvqa.training.examples import QAExample
 from museumvqa.training.run import SUMMARY_NAME, train

@@ -7,6 +7,9 @@ from typing import Annotated
 
 import typer
 
+from museumvqa.commands.common import ConfigFile, Overrides, load_settings, option, split
+from museumvqa.settings import BenchmarksConfig
+
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the main app."""
@@ -19,31 +22,43 @@ def register(app: typer.Typer) -> None:
         exhibits: Annotated[
             Path | None, typer.Option(help="Exhibits folder from `ingest`: museum and continent of each exhibit.")
         ] = None,
-        seed: Annotated[int, typer.Option(help="Split seed.")] = 0,
-        val_fraction: Annotated[float, typer.Option(help="Share of exhibits for validation.")] = 0.1,
-        test_fraction: Annotated[float, typer.Option(help="Share of exhibits for test (exhibit split).")] = 0.2,
+        seed: Annotated[int | None, option(BenchmarksConfig, "seed")] = None,
+        val_fraction: Annotated[float | None, option(BenchmarksConfig, "val_fraction")] = None,
+        test_fraction: Annotated[float | None, option(BenchmarksConfig, "test_fraction")] = None,
         test_museum: Annotated[
             list[str] | None, typer.Option(help="Hold this museum out whole as the test set (repeatable).")
         ] = None,
-        tasks: Annotated[str, typer.Option(help="Comma-separated tasks, or 'all'.")] = "all",
-        max_leak_distance: Annotated[
-            int, typer.Option(help="Near-duplicate threshold in hash bits; -1 skips the check.")
-        ] = 4,
+        tasks: Annotated[str | None, typer.Option(help="Comma-separated tasks, or 'all'.")] = None,
+        max_leak_distance: Annotated[int | None, option(BenchmarksConfig, "max_leak_distance")] = None,
+        config: ConfigFile = None,
+        overrides: Overrides = None,
     ) -> None:
         """Split by exhibit (or hold out museums), remove near-duplicate leaks, build the task sets."""
-        from museumvqa.benchmarks.tasks import TASK_NAMES, build_benchmarks
+        cfg = load_settings(
+            BenchmarksConfig,
+            config,
+            overrides,
+            seed=seed,
+            val_fraction=val_fraction,
+            test_fraction=test_fraction,
+            test_museums=test_museum,
+            tasks=None if tasks == "all" else split(tasks),
+            max_leak_distance=max_leak_distance,
+        )
+        from museumvqa.tasks.build import build_benchmarks
+        from museumvqa.tasks.registry import task_names
 
         manifest = build_benchmarks(
             questions,
             index,
             out,
-            seed,
-            val_fraction,
-            test_fraction,
-            TASK_NAMES if tasks == "all" else tuple(tasks.split(",")),
+            cfg.seed,
+            cfg.val_fraction,
+            cfg.test_fraction,
+            cfg.tasks or task_names(),
             exhibits=exhibits,
-            test_museums=test_museum or (),
-            max_leak_distance=None if max_leak_distance < 0 else max_leak_distance,
+            test_museums=cfg.test_museums,
+            max_leak_distance=cfg.leak_distance,
         )
         typer.echo(f"exhibits {manifest['exhibits']}; leaks {manifest['leaks']['pairs']}; in {out}")
         for name, info in manifest["tasks"].items():

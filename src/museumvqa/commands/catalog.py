@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from museumvqa.catalog.adapters import ADAPTERS
-from museumvqa.commands.common import Quiet
+from museumvqa.commands.common import ConfigFile, Overrides, Quiet, load_settings, option
 from museumvqa.errors import UserError
+from museumvqa.settings import IngestConfig
 
 
 def register(app: typer.Typer) -> None:
@@ -25,26 +25,16 @@ def register(app: typer.Typer) -> None:
             ),
         ],
         out: Annotated[Path, typer.Option(help="Output folder: exhibits/, people/, rejects/, catalog_manifest.json.")],
-        format: Annotated[
-            str | None,
-            typer.Option("--format", help=f"Format of inputs without their own ({' | '.join(ADAPTERS)})."),
-        ] = None,
-        mapping: Annotated[
-            Path | None,
-            typer.Option(help="YAML mapping for inputs without their own format (implies --format mapping for them)."),
-        ] = None,
-        image_dir: Annotated[Path | None, typer.Option(help="Folder of local <objectID>.jpg images (met-api).")] = None,
-        museum: Annotated[
-            str | None, typer.Option(help="Museum name for every exhibit (its id becomes MUSEUM:accession).")
-        ] = None,
+        format: Annotated[str | None, option(IngestConfig, "format", "--format")] = None,
+        mapping: Annotated[Path | None, option(IngestConfig, "mapping")] = None,
+        image_dir: Annotated[Path | None, option(IngestConfig, "image_dir")] = None,
+        museum: Annotated[str | None, option(IngestConfig, "museum")] = None,
         append: Annotated[bool, typer.Option("--append", help="Add to the catalogue already in --out.")] = False,
         replace: Annotated[bool, typer.Option("--replace", help="Replace the catalogue already in --out.")] = False,
-        allow_rejects: Annotated[
-            bool, typer.Option("--allow-rejects", help="Keep going when one reject reason covers many records.")
-        ] = False,
-        max_reject_share: Annotated[
-            float, typer.Option(help="Share of a file's records one reject reason may cover before ingest fails.")
-        ] = 0.05,
+        allow_rejects: Annotated[bool | None, option(IngestConfig, "allow_rejects", "--allow-rejects")] = None,
+        max_reject_share: Annotated[float | None, option(IngestConfig, "max_reject_share")] = None,
+        config: ConfigFile = None,
+        overrides: Overrides = None,
         quiet: Quiet = False,
     ) -> None:
         """Read museum records into normalised exhibits; unusable records go to rejects with a reason.
@@ -59,12 +49,24 @@ def register(app: typer.Typer) -> None:
 
         if append and replace:
             raise UserError("--append and --replace exclude each other")
-        if not 0 <= max_reject_share <= 1:
-            raise UserError(f"--max-reject-share {max_reject_share}: give a share between 0 and 1 (e.g. 0.05)")
-        sources = parse_sources(inputs, format=format, mapping=mapping, image_dir=image_dir, museum=museum)
-        mode = "append" if append else "replace" if replace else "new"
-        guard = RejectGuard(max_share=max_reject_share, allow=allow_rejects)
-        stats = run_ingest(sources, out, progress=not quiet, mode=mode, guard=guard)
+        mode = "append" if append else "replace" if replace else None
+        cfg = load_settings(
+            IngestConfig,
+            config,
+            overrides,
+            format=format,
+            mapping=mapping,
+            image_dir=image_dir,
+            museum=museum,
+            mode=mode,
+            allow_rejects=allow_rejects,
+            max_reject_share=max_reject_share,
+        )
+        sources = parse_sources(
+            inputs, format=cfg.format, mapping=cfg.mapping, image_dir=cfg.image_dir, museum=cfg.museum
+        )
+        guard = RejectGuard(max_share=cfg.max_reject_share, allow=cfg.allow_rejects)
+        stats = run_ingest(sources, out, progress=not quiet, mode=cfg.mode, guard=guard)
         typer.echo(f"{stats.summary()} -> {out}")
 
     catalog = typer.Typer(help="Inspect an ingested catalogue.", no_args_is_help=True)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from museumvqa.commands.common import ConfigFile, Overrides, Quiet
+from museumvqa.commands.common import ConfigFile, Overrides, Quiet, load_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -23,15 +23,16 @@ def register(app: typer.Typer) -> None:
         quiet: Quiet = False,
     ) -> None:
         """All stages on the built-in 174-painting Met sample; ends with the score table and report.md."""
-        from museumvqa.config import load_config
         from museumvqa.inputs import output_folder
-        from museumvqa.pipeline import DemoConfig, run_demo
+        from museumvqa.settings import DemoConfig
 
-        settings = load_config(DemoConfig, config, overrides or [])
+        demo_settings = load_settings(DemoConfig, config, overrides)  # before the pipeline loads torch
         output_folder(out)
 
         from museumvqa.evaluation.tables import scores_table
+        from museumvqa.layout import RunLayout
+        from museumvqa.pipeline import run_demo
 
-        report = run_demo(out, settings, force=force, progress=not quiet)
-        typer.echo(scores_table(json.loads((out / "scores.json").read_text())))
+        report = run_demo(out, demo_settings, force=force, progress=not quiet)
+        typer.echo(scores_table(json.loads(RunLayout(out).scores.read_text())))
         typer.echo(f"report: {report}")

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from museumvqa.commands.common import Quiet
-from museumvqa.models.registry import DEFAULT_MAX_NEW_TOKENS
+from museumvqa.commands.common import ConfigFile, Overrides, Quiet, load_settings, option, split
+from museumvqa.layout import RunLayout
+from museumvqa.settings import EvaluateConfig
 
 
 def register(app: typer.Typer) -> None:
@@ -25,15 +26,15 @@ def register(app: typer.Typer) -> None:
             ),
         ],
         tasks: Annotated[
-            str, typer.Option(help="Comma-separated tasks, or 'all' (empty task sets are skipped).")
-        ] = "all",
-        batch_size: Annotated[int, typer.Option(help="Questions per batch.", min=1)] = 16,
-        bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals.", min=1)] = 1000,
-        seed: Annotated[int, typer.Option(help="Seed (recorded with every prediction).")] = 0,
-        semantic: Annotated[bool, typer.Option(help="Add semantic match (all-MiniLM-L6-v2, offline).")] = False,
-        max_new_tokens: Annotated[
-            int, typer.Option(help="Longest model answer, in tokens (recorded with every prediction).", min=1)
-        ] = DEFAULT_MAX_NEW_TOKENS,
+            str | None, typer.Option(help="Comma-separated tasks, or 'all' (empty task sets are skipped).")
+        ] = None,
+        batch_size: Annotated[int | None, option(EvaluateConfig, "batch_size", min=1)] = None,
+        bootstrap: Annotated[int | None, option(EvaluateConfig, "bootstrap", min=1)] = None,
+        seed: Annotated[int | None, option(EvaluateConfig, "seed")] = None,
+        semantic: Annotated[bool | None, option(EvaluateConfig, "semantic", "--semantic/--no-semantic")] = None,
+        max_new_tokens: Annotated[int | None, option(EvaluateConfig, "max_new_tokens", min=1)] = None,
+        config: ConfigFile = None,
+        overrides: Overrides = None,
         quiet: Quiet = False,
     ) -> None:
         """Answer the task sets with each model, write predictions JSONL and scores.json, print the table.
@@ -41,8 +42,20 @@ def register(app: typer.Typer) -> None:
         Under `accelerate launch` each process answers a slice; the main process merges and scores."""
         from museumvqa.inputs import input_file, run_folder
 
-        run_folder(run, "--run", ("benchmarks", "shards"))  # before torch and accelerate load (seconds)
-        input_file(run / "benchmarks" / "manifest.json", "--run", "a run whose `benchmarks` stage finished")
+        cfg = load_settings(
+            EvaluateConfig,
+            config,
+            overrides,
+            tasks=None if tasks == "all" else split(tasks),
+            batch_size=batch_size,
+            bootstrap=bootstrap,
+            seed=seed,
+            semantic=semantic,
+            max_new_tokens=max_new_tokens,
+        )
+        layout = RunLayout(run)
+        run_folder(run, "--run", (layout.benchmarks.name, layout.shards.name))  # before torch and accelerate load
+        input_file(layout.manifest(layout.benchmarks), "--run", "a run whose `benchmarks` stage finished")
 
         from accelerate import Accelerator
 
@@ -53,14 +66,14 @@ def register(app: typer.Typer) -> None:
         scores = evaluate_run(
             run,
             model,
-            None if tasks == "all" else tasks.split(","),
-            batch_size,
-            bootstrap,
+            cfg.tasks,
+            cfg.batch_size,
+            cfg.bootstrap,
             progress=not quiet,
-            seed=seed,
-            semantic=semantic,
+            seed=cfg.seed,
+            semantic=cfg.semantic,
             accelerator=accelerator,
-            max_new_tokens=max_new_tokens,
+            max_new_tokens=cfg.max_new_tokens,
         )
         if accelerator.is_main_process:
             typer.echo(scores_table(scores))

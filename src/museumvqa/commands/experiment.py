@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from museumvqa.commands.common import ConfigFile, Overrides, Quiet
+from museumvqa.commands.common import ConfigFile, Overrides, Quiet, load_settings
 from museumvqa.errors import UserError
 
 TrainTable = Annotated[Path, typer.Option("--train", help="Training QA table (train.parquet from `benchmarks`).")]
@@ -35,11 +35,10 @@ def register(app: typer.Typer) -> None:
         quiet: Quiet = False,
     ) -> None:
         """One random question per image per epoch vs all questions, same steps and seeds: scores over steps."""
-        from museumvqa.config import load_config
         from museumvqa.inputs import training_inputs
         from museumvqa.training.config import TrainConfig
 
-        settings = load_config(TrainConfig, config, overrides or [])
+        settings = load_settings(TrainConfig, config, overrides)
         training_inputs(train_table, val_table, shards_dir, out)
 
         from museumvqa.training.experiments import sampling_experiment
@@ -64,7 +63,6 @@ def register(app: typer.Typer) -> None:
         quiet: Quiet = False,
     ) -> None:
         """The same model trained on nested subsets of growing size: final validation score vs size."""
-        from museumvqa.config import load_config
         from museumvqa.inputs import training_inputs
         from museumvqa.training.config import TrainConfig
 
@@ -72,7 +70,7 @@ def register(app: typer.Typer) -> None:
             counts = [int(part) for part in sizes.split(",")]
         except ValueError:
             raise UserError(f"--sizes: expected comma-separated numbers like 100,300,1000, got {sizes!r}") from None
-        settings = load_config(TrainConfig, config, overrides or [])
+        settings = load_settings(TrainConfig, config, overrides)
         training_inputs(train_table, val_table, shards_dir, out)
 
         from museumvqa.training.experiments import scaling_experiment

@@ -7,11 +7,9 @@ from typing import Annotated
 
 import typer
 
-from museumvqa.commands.common import Quiet
-
-
-def _split(text: str | None) -> list[str] | None:
-    return [part.strip() for part in text.split(",") if part.strip()] if text else None
+from museumvqa.commands.common import ConfigFile, Overrides, Quiet, load_settings, option, split
+from museumvqa.layout import RunLayout
+from museumvqa.settings import QuestionsConfig
 
 
 def register(app: typer.Typer) -> None:
@@ -23,22 +21,32 @@ def register(app: typer.Typer) -> None:
     def build(
         exhibits: Annotated[Path, typer.Option(help="Folder of exhibit Parquet files (from ingest).")],
         out: Annotated[Path, typer.Option(help="Output folder: qa.parquet, manifest.json.")],
-        languages: Annotated[str, typer.Option(help="Comma-separated languages: en,fr,de,es,it,nl,sv.")] = "en",
-        categories: Annotated[str | None, typer.Option(help="Comma-separated categories (default: all).")] = None,
-        max_per_category: Annotated[int, typer.Option(help="Questions per exhibit, category and language.")] = 1,
-        seed: Annotated[int, typer.Option(help="Seed of template choice.")] = 0,
+        languages: Annotated[str | None, option(QuestionsConfig, "languages")] = None,
+        categories: Annotated[str | None, option(QuestionsConfig, "categories")] = None,
+        max_per_category: Annotated[int | None, option(QuestionsConfig, "max_per_category")] = None,
+        seed: Annotated[int | None, option(QuestionsConfig, "seed")] = None,
         record_languages: Annotated[
-            bool, typer.Option(help="Also ask in the languages of a record's own titles (e.g. Swedish LIDO).")
-        ] = True,
-        constant_share: Annotated[
-            float, typer.Option(help="A category whose top answer covers this share of a museum's exhibits is not asked.")
-        ] = 0.9,
-        constant_min_exhibits: Annotated[
-            int, typer.Option(help="Exhibits a (museum, category) needs before it can count as constant.")
-        ] = 20,
+            bool | None, option(QuestionsConfig, "record_languages", "--record-languages/--no-record-languages")
+        ] = None,
+        constant_share: Annotated[float | None, option(QuestionsConfig, "constant_share")] = None,
+        constant_min_exhibits: Annotated[int | None, option(QuestionsConfig, "constant_min_exhibits")] = None,
+        config: ConfigFile = None,
+        overrides: Overrides = None,
         quiet: Quiet = False,
     ) -> None:
         """Generate question/answer pairs in the given languages; identical output for the same seed."""
+        cfg = load_settings(
+            QuestionsConfig,
+            config,
+            overrides,
+            languages=split(languages),
+            categories=split(categories),
+            max_per_category=max_per_category,
+            seed=seed,
+            record_languages=record_languages,
+            constant_share=constant_share,
+            constant_min_exhibits=constant_min_exhibits,
+        )
         from museumvqa.inputs import input_folder, output_folder, require_columns
         from museumvqa.questions.generate import generate_questions
 
@@ -48,17 +56,17 @@ def register(app: typer.Typer) -> None:
         counts = generate_questions(
             exhibits,
             out,
-            _split(languages) or [],
-            _split(categories),
-            max_per_category,
-            seed,
+            cfg.languages,
+            cfg.categories,
+            cfg.max_per_category,
+            cfg.seed,
             not quiet,
-            record_languages,
-            constant_share=constant_share,
-            constant_min_exhibits=constant_min_exhibits,
+            cfg.record_languages,
+            constant_share=cfg.constant_share,
+            constant_min_exhibits=cfg.constant_min_exhibits,
         )
         typer.echo(
-            f"{sum(counts.values())} QA pairs in {out / 'qa.parquet'}: "
+            f"{sum(counts.values())} QA pairs in {out / RunLayout.QA}: "
             + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         )
 
@@ -100,7 +108,7 @@ def register(app: typer.Typer) -> None:
         from museumvqa.questions.audit import SUMMARY_HEADER, audit_run, settings_from, summary_rows, write_audit
 
         report = audit_run(run, settings_from(overrides or [], threshold))
-        md_path, _ = write_audit(report, run / "questions")
+        md_path, _ = write_audit(report, RunLayout(run).questions)
         typer.echo("| " + " | ".join(SUMMARY_HEADER) + " |\n|" + "---|" * len(SUMMARY_HEADER))
         for row in summary_rows(report):
             typer.echo("| " + " | ".join(row) + " |")

@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-from museumvqa.errors import UserError
+from museumvqa.commands.common import ConfigFile, Overrides, load_settings, option
+from museumvqa.layout import RunLayout
+from museumvqa.settings import ServeConfig
 
 
 def register(app: typer.Typer) -> None:
@@ -28,30 +30,43 @@ def register(app: typer.Typer) -> None:
     def serve(
         model: Annotated[Path, typer.Option(help="Model folder (safetensors), e.g. runs/demo/model.")],
         catalog: Annotated[Path, typer.Option(help="Run folder with exhibits/ and shards/, e.g. runs/demo.")],
-        host: Annotated[str, typer.Option(help="Address to bind; only this machine by default.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
-        max_upload_mb: Annotated[float, typer.Option(help="Largest accepted photo, in MiB (413 above).")] = 10.0,
-        timeout: Annotated[float, typer.Option(help="Seconds one answer may take (504 after).")] = 30.0,
-        concurrency: Annotated[int, typer.Option(help="Answers computed at once.")] = 4,
-        queue: Annotated[
-            int, typer.Option(help="Requests that may wait for a slot; more get 503 with Retry-After.")
-        ] = 8,
+        host: Annotated[str | None, option(ServeConfig, "host")] = None,
+        port: Annotated[int | None, option(ServeConfig, "port", min=1, max=65535)] = None,
+        max_upload_mb: Annotated[float | None, option(ServeConfig, "max_upload_mb")] = None,
+        timeout: Annotated[float | None, option(ServeConfig, "timeout")] = None,
+        concurrency: Annotated[int | None, option(ServeConfig, "concurrency")] = None,
+        queue: Annotated[int | None, option(ServeConfig, "queue")] = None,
+        config: ConfigFile = None,
+        overrides: Overrides = None,
     ) -> None:
         """Serve the visitor page and the API: ask about a photographed exhibit."""
         from museumvqa.inputs import free_port, run_folder
         from museumvqa.models.registry import model_family, model_source
 
-        if concurrency < 1 or queue < 0 or timeout <= 0 or max_upload_mb <= 0:
-            raise UserError("--concurrency must be at least 1, --queue 0 or more, --timeout and --max-upload-mb above 0")
-        run_folder(catalog, "--catalog", ("exhibits", "shards"))  # every check before torch loads (seconds)
+        cfg = load_settings(
+            ServeConfig,
+            config,
+            overrides,
+            host=host,
+            port=port,
+            max_upload_mb=max_upload_mb,
+            timeout=timeout,
+            concurrency=concurrency,
+            queue=queue,
+        )
+        layout = RunLayout(catalog)
+        run_folder(catalog, "--catalog", (layout.exhibits.name, layout.shards.name))  # every check before torch loads
         model_family(model)
         model_source(model)
-        free_port(host, port)
+        free_port(cfg.host, cfg.port)
 
         from museumvqa.serving.app import ServeSettings
         from museumvqa.serving.server import serve as run_serve
 
-        settings = ServeSettings(
-            int(max_upload_mb * 1024 * 1024), timeout_s=timeout, max_concurrency=concurrency, max_queue=queue
+        limits = ServeSettings(
+            int(cfg.max_upload_mb * 1024 * 1024),
+            timeout_s=cfg.timeout,
+            max_concurrency=cfg.concurrency,
+            max_queue=cfg.queue,
         )
-        run_serve(model, catalog, host, port, settings)
+        run_serve(model, catalog, cfg.host, cfg.port, limits)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from museumvqa.commands.common import ConfigFile, Overrides, Quiet
+from museumvqa.commands.common import ConfigFile, Overrides, Quiet, load_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -33,11 +33,10 @@ def register(app: typer.Typer) -> None:
         configs/train_tiny.yaml, configs/train_llava_tiny.yaml, configs/train_llava_7b_lora.yaml.
         Several GPUs or nodes: `accelerate launch --config_file configs/accelerate/ddp.yaml $(which museumvqa) train ...`.
         """
-        from museumvqa.config import load_config
         from museumvqa.inputs import training_inputs
         from museumvqa.training.config import TrainConfig
 
-        settings = load_config(TrainConfig, config, overrides or [])  # settings and paths first: torch takes seconds
+        settings = load_settings(TrainConfig, config, overrides)  # settings and paths first: torch takes seconds
         training_inputs(train_table, val_table, shards_dir, out)
 
         from accelerate import PartialState

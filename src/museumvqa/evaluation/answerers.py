@@ -4,15 +4,14 @@ file records both."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-import pyarrow.parquet as pq
 from PIL import Image
 
 from museumvqa.errors import UserError
+from museumvqa.evaluation.majority import MajorityBaseline
 from museumvqa.evaluation.retrieval import RetrievalBaseline
 from museumvqa.io import iter_jsonl
 from museumvqa.models.registry import DEFAULT_MAX_NEW_TOKENS
@@ -33,49 +32,22 @@ class Answerer(Protocol):
     def answer_rows(self, rows: Sequence[dict[str, Any]], images: Sequence[Image.Image]) -> list[str]: ...
 
 
-def majority_answers(train_table: str | Path) -> dict[str, str]:
-    """The most frequent first gold answer per category (ties broken by the answer text: deterministic)."""
-    table = pq.read_table(train_table, columns=["category", "answers"])
-    per_category: dict[str, Counter[str]] = {}
-    for category, answers in zip(table["category"].to_pylist(), table["answers"].to_pylist()):
-        per_category.setdefault(category, Counter())[answers[0]] += 1
-    return {c: min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] for c, counts in per_category.items()}
-
-
-class MajorityBaseline:
-    """The most frequent training answer of each question category: the floor any model must beat."""
-
-    name = "baseline:majority"
-    generation: dict[str, Any] = {"method": "most frequent training answer of the question's category"}
-
-    def __init__(self, train_table: str | Path) -> None:
-        self.answers = majority_answers(train_table)
-
-    def prompt(self, row: dict[str, Any]) -> str:
-        return row["category"]
-
-    def answer_rows(self, rows: Sequence[dict[str, Any]], images: Sequence[Image.Image]) -> list[str]:
-        return [self.answers.get(row["category"], "") for row in rows]
-
-
 class ModelAnswerer:
-    """A fine-tuned (or pretrained) BLIP or LLaVA answering from the image and the question, greedily.
-
-    BLIP is asked the bare question; LLaVA the question in its chat template, which the prompt records."""
+    """A fine-tuned (or pretrained) model of any registered family answering from the image and the question,
+    greedily. The prompt records what the family's answerer asks: BLIP the bare question, LLaVA the question
+    in its chat template."""
 
     def __init__(
         self, model: str, batch_size: int = 16, device: str | None = None, max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
     ) -> None:
-        from museumvqa.models.llava import LlavaAnswerer
         from museumvqa.models.registry import load_answerer
 
         self.inner = load_answerer(model, batch_size=batch_size, device=device, max_new_tokens=max_new_tokens)
-        self.chat = isinstance(self.inner, LlavaAnswerer)
         self.name = str(model)
         self.generation = {"max_new_tokens": self.inner.max_new_tokens, "num_beams": 1, "do_sample": False}
 
     def prompt(self, row: dict[str, Any]) -> str:
-        return self.inner.prompt(row["question"]) if self.chat else row["question"]
+        return self.inner.prompt(row["question"])
 
     def answer_rows(self, rows: Sequence[dict[str, Any]], images: Sequence[Image.Image]) -> list[str]:
         return self.inner.answer(list(images), [row["question"] for row in rows])

@@ -24,8 +24,9 @@ come in as `extra` per-answer values and get the same resamples. Answer consiste
 per-question figure: a question asked on several views is consistent when every view got the same
 normalised answer; its interval resamples questions.
 
-A new metric is a declaration: `@answer_metric("name")` over `AnswerScores`, or an entry in
-`CORPUS_METRICS`.
+A new metric is one declaration, `register_metric(Metric(name, label, ...))` or, for a per-answer value,
+`@answer_metric(name, label)` over `AnswerScores`: scoring, the score tables and the report iterate
+`METRICS`, in registration order.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from sacrebleu.metrics import BLEU
 
+from museumvqa.errors import UserError
 from museumvqa.evaluation.normalize import content_tokens, normalize_answer, raw_tokens
 
 
@@ -142,53 +144,99 @@ def _bleu_metric(order: int) -> CorpusMetric:
     return CorpusMetric(statistics, from_totals)
 
 
-CORPUS_METRICS: dict[str, CorpusMetric] = {"bleu1": _bleu_metric(1), "bleu2": _bleu_metric(2)}
+AnswerMetric = Callable[[AnswerScores], np.ndarray]  # -> one value in [0, 1] per answer
+# (normalised predictions of each question, one per view; its language) -> one value in [0, 1] per question
+ViewMetric = Callable[[Sequence[Sequence[str]], Sequence[str]], np.ndarray]
 
 
-AnswerMetric = Callable[[AnswerScores], np.ndarray]
-ANSWER_METRICS: dict[str, AnswerMetric] = {}
+@dataclass(frozen=True)
+class Metric:
+    """A reported metric (a percentage), declared once with its table label and direction.
+
+    It is computed one way: `per_answer`, `corpus` (per-answer statistics summed), or `per_question`
+    over the questions asked on several views; with none of them its per-answer values are supplied by
+    the scorer (`compute_figures(extra=...)`: semantic match needs a sentence model)."""
+
+    name: str
+    label: str
+    higher_is_better: bool = True
+    per_answer: AnswerMetric | None = None
+    corpus: CorpusMetric | None = None
+    per_question: ViewMetric | None = None
 
 
-def answer_metric(name: str) -> Callable[[AnswerMetric], AnswerMetric]:
+METRICS: dict[str, Metric] = {}
+
+
+def register_metric(metric: Metric) -> Metric:
+    """Declare a metric; scoring, the tables and the report pick it up from here."""
+    if metric.name in METRICS:
+        raise ValueError(f"metric {metric.name!r} is already registered")
+    if sum(f is not None for f in (metric.per_answer, metric.corpus, metric.per_question)) > 1:
+        raise ValueError(f"metric {metric.name!r}: give at most one of per_answer, corpus, per_question")
+    METRICS[metric.name] = metric
+    return metric
+
+
+def answer_metric(name: str, label: str, higher_is_better: bool = True) -> Callable[[AnswerMetric], AnswerMetric]:
     """Register a per-answer metric: it maps the scores to one value in [0, 1] per answer."""
 
     def register(fn: AnswerMetric) -> AnswerMetric:
-        if name in ANSWER_METRICS or name in CORPUS_METRICS:
-            raise ValueError(f"metric {name!r} is already registered")
-        ANSWER_METRICS[name] = fn
+        register_metric(Metric(name, label, higher_is_better, per_answer=fn))
         return fn
 
     return register
 
 
-@answer_metric("complete_precision")
+def get_metric(name: str) -> Metric:
+    """The registered metric; an unknown name is a one-line UserError listing the known ones."""
+    if name not in METRICS:
+        raise UserError(f"unknown metric {name!r} (known: {', '.join(METRICS)})")
+    return METRICS[name]
+
+
+@answer_metric("complete_precision", "complete precision")
 def _complete_precision(s: AnswerScores) -> np.ndarray:
     return s.precision == 1.0
 
 
-@answer_metric("partial_precision")
+@answer_metric("partial_precision", "partial precision")
 def _partial_precision(s: AnswerScores) -> np.ndarray:
     return s.precision
 
 
-@answer_metric("complete_recall")
+@answer_metric("complete_recall", "complete recall")
 def _complete_recall(s: AnswerScores) -> np.ndarray:
     return s.recall == 1.0
 
 
-@answer_metric("partial_recall")
+@answer_metric("partial_recall", "partial recall")
 def _partial_recall(s: AnswerScores) -> np.ndarray:
     return s.recall
 
 
-@answer_metric("exact_match")
+@answer_metric("exact_match", "exact match")
 def _exact_match(s: AnswerScores) -> np.ndarray:
     return s.exact
 
 
+def _consistent(view_predictions: Sequence[Sequence[str]], languages: Sequence[str]) -> np.ndarray:
+    """1 where every view of the question got the same normalised answer."""
+    return np.array(
+        [len({normalize_answer(p, lang) for p in preds}) == 1 for preds, lang in zip(view_predictions, languages)],
+        dtype=float,
+    )
+
+
+register_metric(Metric("bleu1", "BLEU-1", corpus=_bleu_metric(1)))
+register_metric(Metric("bleu2", "BLEU-2", corpus=_bleu_metric(2)))
+register_metric(Metric("semantic_match", "semantic match"))
+register_metric(Metric("consistency", "consistency across views", per_question=_consistent))
+
+
 def metric_names() -> list[str]:
-    """Every registered metric, in report order."""
-    return [*ANSWER_METRICS, *CORPUS_METRICS]
+    """The metrics every scored set gets (per-answer, then corpus), in report order."""
+    return [m.name for m in METRICS.values() if m.per_answer] + [m.name for m in METRICS.values() if m.corpus]
 
 
 def resample_counts(n: int, resamples: int, seed: int, budget: int = 1 << 22) -> Iterator[np.ndarray]:
@@ -217,7 +265,8 @@ def compute_figures(
     seed: int = 0,
     extra: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Figure]:
-    """Every registered metric (and each `extra` per-answer value in [0, 1]) with its bootstrap interval."""
+    """Every per-answer and corpus metric (and each supplied `extra` metric's per-answer values in
+    [0, 1]) with its bootstrap interval."""
     n = len(predictions)
     if n == 0 or not (len(answers) == len(languages) == n):
         raise ValueError("need equally many predictions, answer lists and languages, at least one")
@@ -225,43 +274,46 @@ def compute_figures(
         raise ValueError("bootstrap needs at least one resample")
     scores = AnswerScores.of([score_answer(p, a, lang) for p, a, lang in zip(predictions, answers, languages)])
     extra = extra or {}
-    names = [*ANSWER_METRICS, *extra]
-    columns = [fn(scores).astype(float) for fn in ANSWER_METRICS.values()]
+    answer = {m.name: m.per_answer for m in METRICS.values() if m.per_answer}
+    corpus = {m.name: m.corpus for m in METRICS.values() if m.corpus}
+    names = [*answer, *(get_metric(name).name for name in extra)]
+    columns = [fn(scores).astype(float) for fn in answer.values()]
     columns += [np.asarray(values, dtype=float) for values in extra.values()]
     if any(len(c) != n for c in columns):
         raise ValueError("every extra metric needs one value per answer")
     per_answer = np.stack(columns, axis=1)
     hyps = [normalize_answer(p, lang) for p, lang in zip(predictions, languages)]
     refs = [[normalize_answer(a, lang) for a in alias] for alias, lang in zip(answers, languages)]
-    corpus_stats = {name: m.statistics(hyps, refs) for name, m in CORPUS_METRICS.items()}
+    corpus_stats = {name: c.statistics(hyps, refs) for name, c in corpus.items()}
 
     answer_samples: list[np.ndarray] = []
-    corpus_samples: dict[str, list[float]] = {name: [] for name in CORPUS_METRICS}
+    corpus_samples: dict[str, list[float]] = {name: [] for name in corpus}
     for counts in resample_counts(n, bootstrap, seed):
         answer_samples.append(100.0 * (counts @ per_answer) / n)
-        for name, m in CORPUS_METRICS.items():
-            corpus_samples[name].extend(m.from_totals(t) for t in counts @ corpus_stats[name])
+        for name, c in corpus.items():
+            corpus_samples[name].extend(c.from_totals(t) for t in counts @ corpus_stats[name])
     answer_resampled = np.concatenate(answer_samples)
 
     figures: dict[str, Figure] = {}
     for j, (name, value) in enumerate(zip(names, 100.0 * per_answer.mean(axis=0))):
         figures[name] = Figure(float(value), n, *_interval(answer_resampled[:, j]))
-    for name, m in CORPUS_METRICS.items():
-        value = m.from_totals(corpus_stats[name].sum(axis=0))
+    for name, c in corpus.items():
+        value = c.from_totals(corpus_stats[name].sum(axis=0))
         figures[name] = Figure(value, n, *_interval(np.array(corpus_samples[name])))
     return figures
 
 
-def consistency_figure(
+def view_figures(
     view_predictions: Sequence[Sequence[str]], languages: Sequence[str], bootstrap: int = 1000, seed: int = 0
-) -> Figure:
-    """Share of questions (asked on two or more views) whose views all got the same normalised answer."""
+) -> dict[str, Figure]:
+    """Every per-question metric over the questions asked on two or more views (resampling questions)."""
     if not view_predictions:
         raise ValueError("no questions asked on several views")
-    consistent = np.array(
-        [len({normalize_answer(p, lang) for p in preds}) == 1 for preds, lang in zip(view_predictions, languages)],
-        dtype=float,
-    )
-    n = len(consistent)
-    samples = np.concatenate([100.0 * (counts @ consistent) / n for counts in resample_counts(n, bootstrap, seed)])
-    return Figure(float(100.0 * consistent.mean()), n, *_interval(samples))
+    figures = {}
+    for metric in METRICS.values():
+        if metric.per_question:
+            values = np.asarray(metric.per_question(view_predictions, languages), dtype=float)
+            n = len(values)
+            resampled = [100.0 * (counts @ values) / n for counts in resample_counts(n, bootstrap, seed)]
+            figures[metric.name] = Figure(float(100.0 * values.mean()), n, *_interval(np.concatenate(resampled)))
+    return figures

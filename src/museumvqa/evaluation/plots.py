@@ -1,4 +1,4 @@
-"""The report's plots, as PNG bytes (matplotlib, headless): per-task and per-category bars of every
+"""The report's plots, as PNG bytes (matplotlib, headless): per-task and per-breakdown bars of every
 answerer with their 95% intervals, and our figures beside the paper's published ones (marked)."""
 
 from __future__ import annotations
@@ -12,11 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-# The paper's published figures (ICCV version): accuracy per model, for title and origin questions.
-PAPER_MODELS = ("GPT-4o", "LLaVA zero-shot", "LLaVA fine-tuned (20M)", "BLIP zero-shot", "BLIP fine-tuned")
-PAPER_ACCURACY = {"title": (22.03, 10.13, 57.00, 3.00, 52.00), "origin": (33.33, 23.42, 70.00, 5.00, 61.00)}
-# Our categories that ask the paper's questions: title, and origin (culture / place).
-OUR_CATEGORY = {"title": ("title",), "origin": ("culture", "place")}
+from museumvqa.evaluation import paper  # noqa: E402
 
 
 def _png(fig: plt.Figure) -> bytes:
@@ -53,26 +49,26 @@ def task_bars(results: dict[str, dict[str, Any]], metric: str, label: str) -> by
     return grouped_bars(tasks, series, f"{label} per task", label)
 
 
-def category_bars(results: dict[str, dict[str, Any]], task: str, metric: str, label: str) -> bytes:
-    """One group per category of one task."""
-    by = {name: r["tasks"].get(task, {}).get("by_category") or {} for name, r in results.items()}
-    categories = sorted({c for b in by.values() for c in b})
-    series = {name: [b.get(c, {}).get(metric) for c in categories] for name, b in by.items()}
-    return grouped_bars(categories, series, f"{label} per category ({task})", label)
+def breakdown_bars(results: dict[str, dict[str, Any]], task: str, field: str, metric: str, label: str) -> bytes:
+    """One group per value of one task's breakdown by `field`."""
+    by = {name: r["tasks"].get(task, {}).get(f"by_{field}") or {} for name, r in results.items()}
+    values = sorted({v for b in by.values() for v in b})
+    series = {name: [b.get(v, {}).get(metric) for v in values] for name, b in by.items()}
+    return grouped_bars(values, series, f"{label} per {field} ({task})", label)
 
 
 def paper_comparison(results: dict[str, dict[str, Any]], task: str, metric: str, label: str) -> bytes:
     """Title and origin: the paper's published accuracies (hatched, grey, marked) beside our answerers."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
-    for ax, (question, paper) in zip(axes, PAPER_ACCURACY.items()):
+    for ax, (question, published) in zip(axes, paper.ACCURACY.items()):
         names, values, ours = [], [], []
-        for model, value in zip(PAPER_MODELS, paper):
+        for model, value in zip(paper.MODELS, published):
             names.append(f"{model}\n(paper, published)")
             values.append(value)
             ours.append(False)
         by = {name: r["tasks"].get(task, {}).get("by_category") or {} for name, r in results.items()}
         for name, groups in by.items():
-            figure = next((groups[c][metric] for c in OUR_CATEGORY[question] if c in groups), None)
+            figure = next((groups[c][metric] for c in paper.OUR_CATEGORIES[question] if c in groups), None)
             names.append(f"{name}\n(ours)")
             values.append(figure["value"] if figure else np.nan)
             ours.append(True)

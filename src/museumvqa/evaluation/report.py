@@ -11,59 +11,22 @@ import base64
 import html
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from museumvqa.errors import UserError
-from museumvqa.evaluation.gallery import GalleryItem, wrong_answers
-from museumvqa.evaluation.plots import category_bars, paper_comparison, task_bars
-from museumvqa.evaluation.tables import BREAKDOWNS, Table, score_tables
+from museumvqa.evaluation.blocks import Block, Gallery, Heading, Plot, Text
+from museumvqa.evaluation.gallery import wrong_answers
+from museumvqa.evaluation.paper import paper_lines
+from museumvqa.evaluation.plots import task_bars
+from museumvqa.evaluation.sections import section_plots
+from museumvqa.evaluation.tables import Table, score_tables
 from museumvqa.io import atomic_path
 from museumvqa.layout import RunLayout
 from museumvqa.questions.audit import audit_summary_lines
-from museumvqa.sample import SAMPLE_SOURCE
+from museumvqa.sample import SAMPLE_SOURCE, met_sample_records
 
-# The paper's published figures (ICCV version), shown beside ours and marked as such.
-PAPER_FIGURES = [
-    (
-        "title accuracy",
-        "GPT-4o 22.03, LLaVA zero-shot 10.13, LLaVA fine-tuned (20M, 1 epoch) 57.00, BLIP zero-shot 3.00, BLIP fine-tuned 52.00",
-    ),
-    (
-        "origin accuracy",
-        "GPT-4o 33.33, LLaVA zero-shot 23.42, LLaVA fine-tuned 70.00, BLIP zero-shot 5.00, BLIP fine-tuned 61.00",
-    ),
-    ("headline (LLaVA-20M)", "80% partial precision, 64% complete precision"),
-]
 FILES_DIR = "report_files"
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    text: str
-
-
-@dataclass(frozen=True)
-class Text:
-    lines: list[str]  # each a paragraph; lines starting with "- " form a list
-
-
-@dataclass(frozen=True)
-class Plot:
-    name: str
-    png: bytes
-    caption: str
-
-
-@dataclass(frozen=True)
-class Gallery:
-    title: str
-    items: list[GalleryItem]
-
-
-Block = Heading | Text | Table | Plot | Gallery
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -116,6 +79,25 @@ def _data_lines(run: RunLayout) -> list[str]:
     return lines
 
 
+def _is_sample(path: str) -> bool:
+    try:
+        return Path(path).resolve() == met_sample_records().resolve()
+    except UserError:  # the sample's package is not installed: the input cannot be it
+        return False
+
+
+def _source_lines(catalog: dict[str, Any]) -> list[str]:
+    """Where the exhibits came from: each catalogue input, its format and counts (the built-in sample named)."""
+    inputs = catalog.get("inputs") or []
+    if not inputs:
+        return ["- Source: not recorded (the run has no catalog_manifest.json from `ingest`)."]
+    return [
+        f"- Source: {Path(item['path']).name}, read as {item['adapter']}: {item['exhibits']} exhibits, "
+        f"{item['rejects']} rejects" + (f"; the built-in sample: {SAMPLE_SOURCE}" if _is_sample(item["path"]) else ".")
+        for item in inputs
+    ]
+
+
 def _task_table(bench: dict[str, Any]) -> Table:
     rows = []
     for name, info in bench.get("tasks", {}).items():
@@ -160,7 +142,7 @@ def build_blocks(
             )
     for layout, label in zip(layouts, labels):
         blocks.append(Heading(2, "Data" if len(runs) == 1 else f"Data: {label}"))
-        blocks.append(Text([*_data_lines(layout), f"- Sample source: {SAMPLE_SOURCE}"]))
+        blocks.append(Text([*_data_lines(layout), *_source_lines(_load(layout.root / "catalog_manifest.json"))]))
         bench = _load(layout.benchmarks / "manifest.json")
         if bench:
             blocks.append(_task_table(bench))
@@ -171,31 +153,16 @@ def build_blocks(
     if scores:
         blocks.append(Heading(2, "Scores"))
         blocks.append(Text(["Percentages with their 95% bootstrap interval; answerers side by side."]))
-        blocks += score_tables(scores, BREAKDOWNS)
+        blocks += score_tables(scores, detailed=True)
         blocks.append(Heading(2, "Plots"))
         blocks.append(
             Plot("tasks", task_bars(scores, "partial_precision", "partial precision"), "Partial precision per task.")
         )
-        if any("category" in r["tasks"] for r in scores.values()):
-            blocks.append(
-                Plot(
-                    "categories",
-                    category_bars(scores, "category", "partial_precision", "partial precision"),
-                    "Partial precision per category (Category-wise task).",
-                )
-            )
-            blocks.append(
-                Plot(
-                    "paper",
-                    paper_comparison(scores, "category", "complete_precision", "complete precision"),
-                    "The paper's published title and origin accuracies (hatched, grey, marked) beside our "
-                    "complete precision on title and culture questions. Different data, models and metric.",
-                )
-            )
+        blocks += section_plots(scores)
     blocks.append(
         Heading(2, "The paper's published figures (for reference, not comparable to a from-scratch tiny model)")
     )
-    blocks.append(Text([f"- {name}: {text}" for name, text in PAPER_FIGURES]))
+    blocks.append(Text(paper_lines()))
     for layout, label in zip(layouts, labels):
         results = _load(layout.root / "scores.json")
         models = [a for a in results if not a.startswith("baseline:")] or list(results)  # baselines if no model

@@ -1,9 +1,7 @@
 """Catalogue retrieval baseline: find the training image most like the photograph, answer from that
 exhibit's record. It needs no model, and shows what knowing the catalogue buys: a second photograph of
 a known painting (MultiAngle) or a fact not in the pixels (unanswerable) is answered from the record.
-
-Image feature: a 4x4x4 RGB colour histogram and a 16x16 grey thumbnail (mean-removed), each unit
-length, concatenated; similarity is their dot product. No download, no model.
+Images are compared by images/similarity.py's feature (no download, no model), as serving does.
 """
 
 from __future__ import annotations
@@ -16,17 +14,9 @@ import numpy as np
 import pyarrow.parquet as pq
 from PIL import Image
 
+from museumvqa.evaluation.majority import majority_answers
 from museumvqa.images.reader import iter_samples
-
-
-def image_feature(image: Image.Image) -> np.ndarray:
-    """Colour histogram + grey layout, 64 + 256 values, each half unit length."""
-    rgb = np.asarray(image.convert("RGB").resize((64, 64), Image.Resampling.BILINEAR), dtype=np.int64) // 64
-    bins = np.bincount((rgb[..., 0] * 16 + rgb[..., 1] * 4 + rgb[..., 2]).ravel(), minlength=64).astype(float)
-    grey = np.asarray(image.convert("L").resize((16, 16), Image.Resampling.BILINEAR), dtype=float).ravel()
-    grey -= grey.mean()
-    parts = [bins / (np.linalg.norm(bins) or 1.0), grey / (np.linalg.norm(grey) or 1.0)]
-    return np.concatenate(parts)
+from museumvqa.images.similarity import FEATURE_SIZE, image_feature, nearest
 
 
 class RetrievalBaseline:
@@ -46,8 +36,6 @@ class RetrievalBaseline:
         record_tables: Sequence[str | Path] = (),
         name: str = "baseline:retrieval",
     ) -> None:
-        from museumvqa.evaluation.answerers import majority_answers
-
         self.name = name
         searched = "every catalogued exhibit" if record_tables else "training exhibits"
         self.generation = {"method": f"nearest image among {searched} (colour histogram + grey thumbnail)"}
@@ -63,19 +51,17 @@ class RetrievalBaseline:
             features.append(image_feature(sample.image))
             self.keys.append(sample.key)
             self.exhibits.append(exhibit_of[sample.key])
-        self.features = np.stack(features) if features else np.zeros((0, 320))
+        self.features = np.stack(features) if features else np.zeros((0, FEATURE_SIZE))
 
     def prompt(self, row: dict[str, Any]) -> str:
         return row["category"]
 
     def nearest(self, image: Image.Image, exclude_key: str | None = None) -> str | None:
         """The exhibit id of the most similar indexed image other than `exclude_key` (lowest index on ties)."""
-        similarity = self.features @ image_feature(image)
-        if exclude_key in self.keys:
-            similarity[self.keys.index(exclude_key)] = -np.inf
-        if not len(similarity) or np.isneginf(similarity.max()):
+        found = nearest(self.features, image, self.keys.index(exclude_key) if exclude_key in self.keys else None)
+        if found is None or np.isneginf(found[1]):
             return None
-        return self.exhibits[int(np.argmax(similarity))]
+        return self.exhibits[found[0]]
 
     def answer_rows(self, rows: Sequence[dict[str, Any]], images: Sequence[Image.Image]) -> list[str]:
         answers = []

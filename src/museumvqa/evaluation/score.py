@@ -3,9 +3,10 @@
 A predictions file has one JSON object per line (one question asked of one model):
     question_id, exhibit_id, task, category, language, question: strings;
     answers: a non-empty list of gold answers (aliases); prediction: the model's answer; model: its id.
-Optional fields: image_key (a question asked on several views has one line per view; answer
-consistency is scored over them), view, museum, continent (breakdowns). Other fields are kept and may
-be grouped by.
+Optional fields: image_key (a question asked on several views has one line per view; the per-question
+metrics such as answer consistency are scored over them), view, museum, continent. Each task is broken
+down by the fields its registered declaration names (`museumvqa.tasks.registry`), where every line of
+the file has them. Other fields are kept and may be grouped by.
 """
 
 from __future__ import annotations
@@ -16,16 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from museumvqa.errors import UserError
-from museumvqa.evaluation.metrics import Figure, compute_figures, consistency_figure
+from museumvqa.evaluation.metrics import Figure, compute_figures, view_figures
 from museumvqa.evaluation.semantic import SemanticMatcher
 from museumvqa.io import iter_jsonl
+from museumvqa.tasks.registry import breakdowns_of
 
 STRING_FIELDS = ("question_id", "exhibit_id", "task", "category", "language", "question", "prediction", "model")
 FIELDS = (*STRING_FIELDS, "answers")
 
 Scores = dict[str, Any]  # {"overall": {metric: Figure}, "by_<field>": {value: {metric: Figure}}}
-# Breakdowns made whenever every line of a file has the field.
-DEFAULT_GROUPS = ("category", "language", "museum", "continent", "view")
 
 
 def _check_row(row: Any) -> str | None:
@@ -84,7 +84,7 @@ def _figures(
         views.setdefault(row["question_id"], []).append(row)
     several = [members for members in views.values() if len(members) > 1]
     if several:
-        figures["consistency"] = consistency_figure(
+        figures |= view_figures(
             [[m["prediction"] for m in members] for members in several],
             [members[0]["language"] for members in several],
             bootstrap=bootstrap,
@@ -103,7 +103,7 @@ def score_rows(
     """Every metric over all rows ("overall") and per value of each group_by field ("by_<field>").
 
     With a `semantic` matcher, semantic_match is added; where a question was asked on several views,
-    consistency is added."""
+    the per-question metrics (consistency) are added."""
     if not rows:
         raise ValueError("no rows to score")
     scores: Scores = {"overall": _figures(rows, bootstrap, seed, semantic)}
@@ -119,6 +119,14 @@ def score_rows(
     return scores
 
 
+def _breakdown_fields(rows: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
+    """Per task, the fields of its declared breakdowns that every line of the file carries."""
+    tasks = sorted({row["task"] for row in rows})
+    wanted = {b.field for task in tasks for b in breakdowns_of(task)}
+    carried = {f for f in wanted if all(f in r and r[f] is not None for r in rows)}
+    return {task: [b.field for b in breakdowns_of(task) if b.field in carried] for task in tasks}
+
+
 def score_file(
     path: str | Path,
     group_by: Sequence[str] | None = None,
@@ -128,16 +136,17 @@ def score_file(
 ) -> dict[str, dict[str, Scores]]:
     """{model id: {task: scores}}: a file may hold several models and tasks; each pair is scored alone.
 
-    Without `group_by`, every field of DEFAULT_GROUPS that all lines carry is a breakdown."""
+    Without `group_by`, each task's declared breakdowns whose field all lines of the file carry."""
     rows = read_predictions(path)
-    if group_by is None:
-        group_by = [f for f in DEFAULT_GROUPS if all(f in r and r[f] is not None for r in rows)]
+    fields = _breakdown_fields(rows) if group_by is None else {}
     groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for row in rows:
         groups.setdefault(row["model"], {}).setdefault(row["task"], []).append(row)
     return {
         model: {
-            task: score_rows(rows, group_by, bootstrap=bootstrap, seed=seed, semantic=semantic)
+            task: score_rows(
+                rows, fields[task] if group_by is None else group_by, bootstrap=bootstrap, seed=seed, semantic=semantic
+            )
             for task, rows in sorted(tasks.items())
         }
         for model, tasks in sorted(groups.items())

@@ -1,23 +1,15 @@
-"""Tables of scores.json-shaped results, several answerers side by side: as data (for HTML) and Markdown."""
+"""Tables of scores.json-shaped results, several answerers side by side: as data (for HTML) and Markdown.
+
+The tables read the registries: every registered metric (`evaluation.metrics.METRICS`) in the overall
+table, and each task's declared breakdowns (`museumvqa.tasks.registry`) as one table per field."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-METRIC_LABELS = {
-    "complete_precision": "complete precision",
-    "partial_precision": "partial precision",
-    "complete_recall": "complete recall",
-    "partial_recall": "partial recall",
-    "exact_match": "exact match",
-    "bleu1": "BLEU-1",
-    "bleu2": "BLEU-2",
-    "semantic_match": "semantic match",
-    "consistency": "consistency across views",
-}
-CATEGORY_METRICS = ("partial_precision", "complete_precision", "partial_recall", "exact_match")
-BREAKDOWNS = ("language", "museum", "continent", "view")
+from museumvqa.evaluation.metrics import METRICS, get_metric
+from museumvqa.tasks.registry import Breakdown, breakdowns_of
 
 
 @dataclass(frozen=True)
@@ -42,13 +34,19 @@ def _n(figures: dict[str, dict[str, float]]) -> int:
     return int(next(iter(figures.values()))["n"])
 
 
-def _group_table(results: dict[str, dict[str, Any]], task: str, field: str, metrics: tuple[str, ...]) -> Table | None:
+def _label(name: str) -> str:
+    """A metric's label; a figure of a metric this process has not registered shows under its name."""
+    return METRICS[name].label if name in METRICS else name
+
+
+def _group_table(results: dict[str, dict[str, Any]], task: str, breakdown: Breakdown) -> Table | None:
+    field, metrics = breakdown.field, breakdown.metrics
     names = list(results)
     groups = {name: results[name]["tasks"].get(task, {}).get(f"by_{field}") for name in names}
     if not any(groups.values()):
         return None
     values = sorted({v for g in groups.values() if g for v in g})
-    header = [field, "n"] + [f"{name}: {METRIC_LABELS[m]}" for name in names for m in metrics]
+    header = [field, "n"] + [f"{name}: {get_metric(m).label}" for name in names for m in metrics]
     rows = []
     for value in values:
         first = next(g[value] for g in groups.values() if g and value in g)
@@ -60,34 +58,33 @@ def _group_table(results: dict[str, dict[str, Any]], task: str, field: str, metr
     return Table(f"{task}: per {field}", header, rows)
 
 
-def score_tables(results: dict[str, dict[str, Any]], breakdowns: tuple[str, ...] = ()) -> list[Table]:
+def score_tables(results: dict[str, dict[str, Any]], detailed: bool = False) -> list[Table]:
     """`{answerer: {"tasks": {task: {"overall": {...}, "by_category": {...}}}}}` -> tables.
 
-    Per task: every metric overall, answerers as columns (value [95% interval]); then the main
-    figures per category; then per field of `breakdowns` (partial precision).
+    Per task: every metric overall, answerers as columns (value [95% interval]); then a table per
+    declared breakdown: the headline ones always, the others when `detailed` (the report) and the
+    field takes two or more values.
     """
     names = list(results)
     tasks = list(dict.fromkeys(task for r in results.values() for task in r["tasks"]))
     tables = []
     for task in tasks:
         overall = {name: results[name]["tasks"].get(task, {}).get("overall") for name in names}
-        present = [m for m in METRIC_LABELS if any(o and m in o for o in overall.values())]
+        found = dict.fromkeys(m for o in overall.values() if o for m in o)
+        present = [m for m in METRICS if m in found] + [m for m in found if m not in METRICS]
         n = next((_n(o) for o in overall.values() if o), 0)
         rows = [
-            [METRIC_LABELS[m]] + [_cell(overall[name].get(m)) if overall[name] else "-" for name in names]
-            for m in present
+            [_label(m)] + [_cell(overall[name].get(m)) if overall[name] else "-" for name in names] for m in present
         ]
         tables.append(Table(f"{task} (n = {n}, 95% bootstrap intervals)", ["metric", *names], rows))
-        table = _group_table(results, task, "category", CATEGORY_METRICS)
-        if table:
-            tables.append(table)
-        for field in breakdowns:
-            table = _group_table(results, task, field, ("partial_precision", "exact_match"))
-            if table and len(table.rows) > 1:
-                tables.append(table)
+        for breakdown in breakdowns_of(task):
+            if breakdown.headline or detailed:
+                table = _group_table(results, task, breakdown)
+                if table and (breakdown.headline or len(table.rows) > 1):
+                    tables.append(table)
     return tables
 
 
-def scores_table(results: dict[str, dict[str, Any]], breakdowns: tuple[str, ...] = ()) -> str:
+def scores_table(results: dict[str, dict[str, Any]], detailed: bool = False) -> str:
     """The score tables as Markdown."""
-    return "\n\n".join(table.markdown() for table in score_tables(results, breakdowns))
+    return "\n\n".join(table.markdown() for table in score_tables(results, detailed))

@@ -27,11 +27,10 @@ from tqdm import tqdm
 
 from museumvqa.errors import UserError
 from museumvqa.images import ledger
-from museumvqa.images.fetch import FetchSettings
-from museumvqa.images.process import DEFAULT_MAX_PIXELS
 from museumvqa.images.units import BuildSettings, Unit, forget_hosts, plan_units, run_unit
 from museumvqa.inputs import output_folder, require_columns
 from museumvqa.io import atomic_path, write_json
+from museumvqa.settings import ShardsConfig
 
 INDEX_NAME = "index.parquet"
 REJECTS_NAME = "rejects.parquet"
@@ -78,54 +77,40 @@ class ShardStats:
 def build_shards(
     exhibits_dir: str | Path,
     out_dir: str | Path,
-    image_size: int = 384,
-    per_shard: int = 1000,
-    roles: tuple[str, ...] = ("primary",),
-    quality: int = 90,
+    config: ShardsConfig | None = None,
     progress: bool = True,
-    *,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
-    image_root: str | Path | None = None,
-    resize_mode: str = "keep",
-    generated_views: int = 0,
-    retry_failed: bool = False,
-    workers: int = 1,
-    threads: int = 8,
-    fetch: FetchSettings | None = None,
-    ray: bool = False,
-    ray_address: str | None = None,
-    min_success_rate: float = 0.5,
 ) -> ShardStats:
     """Write `shard-NNNNNN.tar`, `index.parquet`, `rejects.parquet`, `ledger/` and `manifest.json` into `out_dir`.
 
-    Relative image paths are resolved against `image_root` (default: the working directory).
+    Relative image paths are resolved against `config.image_root` (default: the working directory).
     `workers` > 1 runs units in that many processes; `ray` runs them as Ray tasks on a local instance,
     or on the cluster at `ray_address` (then `out_dir` must be on storage every node sees).
     `per_shard` counts source images; canvases of IIIF manifests and generated views come on top.
     A build that stores no image, or fewer than `min_success_rate` of its source images, writes its
     index and rejects but no manifest, and raises a UserError with the counts and the main reasons.
     """
+    config = config or ShardsConfig()
     settings = BuildSettings(
-        image_size=image_size,
-        per_shard=per_shard,
-        roles=tuple(roles),
-        quality=quality,
-        max_pixels=max_pixels,
-        image_root=str(image_root) if image_root is not None else None,
-        resize_mode=resize_mode,
-        generated_views=generated_views,
-        threads=threads,
-        fetch=fetch or FetchSettings(),
+        image_size=config.image_size,
+        per_shard=config.per_shard,
+        roles=tuple(config.roles),
+        quality=config.quality,
+        max_pixels=config.max_pixels,
+        image_root=str(config.image_root) if config.image_root is not None else None,
+        resize_mode=config.resize_mode,
+        generated_views=config.generated_views,
+        threads=config.threads,
+        fetch=config.fetch,
     )
     settings.check()
     try:
         settings.fetch.check()
     except ValueError as e:
         raise UserError(str(e)) from None
-    if workers < 1:
-        raise UserError(f"workers must be at least 1, got {workers}")
-    if not 0 <= min_success_rate <= 1:
-        raise UserError(f"--min-success-rate must be between 0 and 1, got {min_success_rate}")
+    if config.workers < 1:
+        raise UserError(f"workers must be at least 1, got {config.workers}")
+    if not 0 <= config.min_success_rate <= 1:
+        raise UserError(f"--min-success-rate must be between 0 and 1, got {config.min_success_rate}")
     out = output_folder(Path(out_dir))
     files = _exhibit_files(Path(exhibits_dir))
     total = _count_unique_exhibits(Path(exhibits_dir), files)
@@ -136,17 +121,17 @@ def build_shards(
     _start_or_resume(out, settings)
 
     units = list(plan_units(files, settings.roles, settings.per_shard))
-    todo = [u for u in units if _needs_run(out, u, retry_failed)]
+    todo = [u for u in units if _needs_run(out, u, config.retry_failed)]
     with tqdm(total=total, unit="exhibit", desc="shards", disable=not progress) as bar:
         bar.update(total - sum(u.stop - u.start for u in todo))
-        if ray or ray_address:
+        if config.ray or config.ray_address:
             from museumvqa.images.ray_exec import run_units_on_ray
 
-            run_units_on_ray(todo, out, settings, retry_failed, ray_address, bar)
+            run_units_on_ray(todo, out, settings, config.retry_failed, config.ray_address, bar)
         else:
-            _run_local(todo, out, settings, retry_failed, workers, bar)
+            _run_local(todo, out, settings, config.retry_failed, config.workers, bar)
     stats = _assemble(out, units, total)
-    _check_success(stats, min_success_rate, out)
+    _check_success(stats, config.min_success_rate, out)
     write_json({"counts": asdict(stats), "settings": settings.output_settings()}, out / MANIFEST_NAME)
     stats.units_run = len(todo)  # not in the manifest: a resumed build must write the same files
     return stats

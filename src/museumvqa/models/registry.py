@@ -1,25 +1,59 @@
-"""Which adapter a model folder or hub id needs, read from its `config.json` before any weights load."""
+"""The registered model families, and which one a model folder or hub id is (from its `config.json`).
+
+Each module of models/ that declares a family registers its `FamilySpec` here when imported; the
+registry imports them all the first time a family is looked up. Nothing here imports torch.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 from museumvqa.errors import UserError
+from museumvqa.models.family import FamilyAnswerer, FamilySpec
 
-if TYPE_CHECKING:  # the adapters import torch and transformers: only when a model is really loaded
-    from museumvqa.models.blip import BlipAnswerer
-    from museumvqa.models.llava import LlavaAnswerer
-
-Family = Literal["blip", "llava"]
-FAMILIES: dict[str, Family] = {"blip": "blip", "llava": "llava"}
+Family = str  # the name of a registered family ("blip", "llava")
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 SAFETENSORS_FILES = ("model.safetensors", "model.safetensors.index.json")
 # Answer length cap of greedy generation, in tokens. 12 cut 3.6-4.2% of the gold answers short (long titles,
 # credit lines, places); 32 holds them. Evaluation records it with every prediction (`--max-new-tokens`).
 DEFAULT_MAX_NEW_TOKENS = 32
+
+_SPECS: dict[str, FamilySpec] = {}
+_discovered: list[bool] = []  # one True once every module of models/ has been imported
+
+
+def register_family(spec: FamilySpec) -> FamilySpec:
+    """Make `spec` known by its name; a second, different spec under a taken name or model type is a bug."""
+    taken = _SPECS.get(spec.name)
+    if taken is not None and taken is not spec:
+        raise ValueError(f"model family {spec.name!r} is already registered")
+    clash = [t for other in _SPECS.values() if other is not spec for t in other.model_types if t in spec.model_types]
+    if clash:
+        raise ValueError(f"model type {clash[0]!r} already belongs to another family")
+    _SPECS[spec.name] = spec
+    return spec
+
+
+def family(name: str) -> FamilySpec:
+    """The spec registered as `name`; an unknown name is a one-line UserError naming the known ones."""
+    spec = families().get(name)
+    if spec is None:
+        raise UserError(f"unknown model family {name!r} (known: {', '.join(families())})")
+    return spec
+
+
+def families() -> dict[str, FamilySpec]:
+    """Every registered family by name, the built-in ones (the modules of models/) found on first use."""
+    if not _discovered:
+        _discovered.append(True)
+        for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
+            importlib.import_module(f"{__package__}.{module.name}")
+    return dict(sorted(_SPECS.items()))  # by name: messages do not depend on which module was imported first
 
 
 def model_source(model: str | Path) -> str:
@@ -48,7 +82,7 @@ def load_pretrained(model: str | Path, model_class: Any, processor_class: Any, n
 
 
 def model_family(path: str | Path) -> Family:
-    """ "blip" or "llava" from the model's `config.json` `model_type`; anything else is a UserError."""
+    """The family whose spec claims the model's `config.json` `model_type`; anything else is a UserError."""
     folder = Path(path).expanduser()
     if folder.is_dir():
         config_file = folder / "config.json"
@@ -69,24 +103,19 @@ def model_family(path: str | Path) -> Family:
             model_type = AutoConfig.from_pretrained(str(path), trust_remote_code=False).model_type
         except (OSError, ValueError) as e:
             raise UserError(f"{path}: cannot read the hub model's config ({str(e).splitlines()[0]})") from None
-    if model_type not in FAMILIES:
-        raise UserError(f"{path}: model_type {model_type!r} is not supported (supported: {', '.join(FAMILIES)})")
-    return FAMILIES[model_type]
+    by_type = {model_type: spec.name for spec in families().values() for model_type in spec.model_types}
+    if model_type not in by_type:
+        raise UserError(f"{path}: model_type {model_type!r} is not supported (supported: {', '.join(by_type)})")
+    return by_type[model_type]
 
 
 def load_model(model: str | Path) -> tuple[Family, Any, Any]:
     """(family, model, processor) of a saved folder or hub id, by its config's `model_type`.
 
-    Safetensors only, never remote code (each family's loader checks).
+    Safetensors only, never remote code (each family's loader goes through `load_pretrained`).
     """
-    family = model_family(model)
-    if family == "llava":
-        from museumvqa.models.llava import load_llava
-
-        return family, *load_llava(model)
-    from museumvqa.models.blip import load_blip
-
-    return family, *load_blip(model)
+    name = model_family(model)
+    return name, *family(name).load(model)
 
 
 def load_answerer(
@@ -94,14 +123,8 @@ def load_answerer(
     batch_size: int = 16,
     device: str | None = None,
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
-) -> BlipAnswerer | LlavaAnswerer:
+) -> FamilyAnswerer:
     """The greedy answerer of whichever family the model is (safetensors only, never remote code)."""
-    family, loaded, processor = load_model(model)
+    name, loaded, processor = load_model(model)
     loaded = loaded.to(device) if device else loaded
-    if family == "llava":
-        from museumvqa.models.llava import LlavaAnswerer
-
-        return LlavaAnswerer(loaded, processor, max_new_tokens, batch_size=batch_size, name=str(model))
-    from museumvqa.models.blip import BlipAnswerer
-
-    return BlipAnswerer(loaded, processor, max_new_tokens, batch_size=batch_size, name=str(model))
+    return family(name).answerer(loaded, processor, max_new_tokens, batch_size=batch_size, name=str(model))

@@ -62,6 +62,9 @@ _METRIC = re.compile(r"(\d+(?:[.,]\d+)?(?:\s*[x×]\s*\d+(?:[.,]\d+)?){0,2})\s*(m
 _DIMENSION_PARTS = re.compile(r"(?:(?<=mm)|(?<=cm)|(?<=\)))\s+(?=[^\W\d_])(?![x×]\s)|\s*;\s*|\s+\|\s+|\n")
 # What a frame, mount or base measures is not the object's size, in any catalogue language.
 _BRACKETED = re.compile(r"^\[[^\[\]]*\]$")  # a whole value in square brackets: a cataloguer's note
+_WORDS = re.compile(r"\w+")
+# A bracketed note of nationality and life dates after a name: not part of the name, and in one language.
+_LIFE_NOTE = re.compile(r"\s*\([^()]*\d[^()]*\)\s*$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _LENGTH = re.compile(r"\d\s*(mm|cm|m|in|inches|inch|ft|feet)\b|\d\s*(\"|”|′′|″)", re.IGNORECASE)
 _NOT_THE_OBJECT = re.compile(
@@ -86,10 +89,6 @@ _THREE_LETTER = {"eng": "en", "swe": "sv", "fre": "fr", "fra": "fr", "ger": "de"
 
 NEUTRAL = "*"  # language of a value that reads the same in every language (years, measurements, names)
 UNTAGGED = "und"  # BCP-47 "undetermined": the source did not say which language a value is in
-SLOTS: dict[str, frozenset[str]] = {
-    "creator_role": frozenset({"creator"}),
-    **{c: frozenset({"person"}) for c in ("birth_year", "death_year", "birth_place", "death_place", "nationality")},
-}
 
 
 class Candidate(NamedTuple):
@@ -169,11 +168,20 @@ def unique(values: list[str]) -> list[str]:
 
 
 def name_aliases(name: str) -> list[str]:
-    """'El Greco (Domenikos Theotokopoulos)' -> itself, 'El Greco', 'Domenikos Theotokopoulos'."""
+    """'Rembrandt (Rembrandt van Rijn)' -> itself, 'Rembrandt', 'Rembrandt van Rijn'.
+
+    The bracketed part is an alias only when it is a fuller form of the name outside (shares a word with
+    it); given names alone ('Le Roy (Charles Basile)') are not a name, and a note ('Gautier-Prin (partea
+    mecanică)') is not part of one.
+    """
     match = _PARENTHESISED.match(name)
     if not match:
         return [name]
-    return unique([name, match["main"], match["inner"]])
+    main, inner = match["main"].rstrip(" ,;:"), match["inner"]  # 'Jean Hey, (the Master ...)' -> 'Jean Hey'
+    if inner[:1].islower():  # a note, not part of the name: answer the name alone
+        return [main]
+    fuller = set(_WORDS.findall(main.casefold())) & set(_WORDS.findall(inner.casefold()))
+    return unique([name, main, inner] if fuller else [name, main])
 
 
 def medium_terms(medium: str) -> list[list[str]]:
@@ -267,12 +275,14 @@ def _attribution(text: str, role: str | None, qualifier: str | None) -> Attribut
     found = parse_attribution(text)
     written = qualifier or (role if role and qualifier_kind(role) != MAKER else None)
     if found.qualifier is None and found.name is not None and written:
-        return parse_attribution(found.name, written)
+        found = parse_attribution(found.name, written)
+    if found.name is not None and _LIFE_NOTE.search(found.name):  # 'James D. Smillie (American, 1833-1909)'
+        found = found._replace(name=_LIFE_NOTE.sub("", found.name).strip() or None)
     return found
 
 
 def creator_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
-    names = unique([alias for _, name in makers(ex) for alias in name_aliases(name)])
+    names = unique([alias for _, name in makers(ex) for part in split_top_level(name, ";") for alias in name_aliases(part)])
     return _facts([Candidate(a, NEUTRAL) for a in names])
 
 
@@ -303,8 +313,10 @@ def century_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
 
 
 def medium_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
+    """The medium as catalogued; one naming only techniques ('engraving') says no material and asks nothing here."""
     candidates = [_english_if_vocabulary(c, glossary, "materials") for c in _values(ex, "medium")]
-    if not candidates:
+    split = _medium_split(ex, glossary)
+    if not candidates or split is not None and not split[0] and split[1]:
         return None
     english = len(candidates) == 1 and candidates[0].lang == "en"
     composed = _composition(candidates[0].text, glossary) if english else ()
@@ -457,7 +469,7 @@ def inscription_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
     return _facts([c for c in _values(ex, "inscription") if not _INSCRIPTION_FLAG.match(c.text)])
 
 
-def _plain(attribute: str) -> Callable[[Exhibit, Glossary], Facts | None]:
+def plain_facts(attribute: str) -> Callable[[Exhibit, Glossary], Facts | None]:
     return lambda ex, glossary: _facts(_values(ex, attribute))
 
 
@@ -490,7 +502,7 @@ def _organisation_name(name: str) -> bool:
     return is_organisation(name)
 
 
-def _person_facts(fact: str) -> Callable[[Exhibit, Glossary], Facts | None]:
+def person_facts(fact: str) -> Callable[[Exhibit, Glossary], Facts | None]:
     def facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
         found = _person(ex, fact)
         if found is None:
@@ -529,32 +541,6 @@ def _dedupe(candidates: list[Candidate]) -> list[Candidate]:
             seen.add(c.text.casefold())
             out.append(c)
     return out
-
-
-ANSWERS: dict[str, Callable[[Exhibit, Glossary], Facts | None]] = {
-    "title": title_facts,
-    "creator": creator_facts,
-    "creator_role": creator_role_facts,
-    "date": date_facts,
-    "century": century_facts,
-    "period": _plain("period"),
-    "medium": medium_facts,
-    "material": material_facts,
-    "technique": technique_facts,
-    "object_type": object_type_facts,
-    "culture": culture_facts,
-    "subject": _plain("subject"),
-    "department": _plain("department"),
-    "dimensions": dimensions_facts,
-    "inscription": inscription_facts,
-    "credit_line": credit_line_facts,
-    "acquisition": _plain("acquisition_year"),
-    "birth_year": _person_facts("birth_year"),
-    "death_year": _person_facts("death_year"),
-    "birth_place": _person_facts("birth_place"),
-    "death_place": _person_facts("death_place"),
-    "nationality": _person_facts("nationality"),
-}
 
 
 def gold(facts: Facts, spec: LanguageSpec, glossary: Glossary) -> Gold | None:

@@ -39,7 +39,8 @@ from tqdm import tqdm
 from museumvqa.catalog.schema import Exhibit
 from museumvqa.errors import UserError
 from museumvqa.io import atomic_path, write_json
-from museumvqa.questions.answers import ANSWERS, SLOTS, Facts, Gold, golds, language_of
+from museumvqa.questions.answers import Facts, Gold, golds, language_of
+from museumvqa.questions.categories import CATEGORIES
 from museumvqa.questions.glossary import Glossary, Term, load_glossary
 from museumvqa.questions.records import iter_exhibits
 from museumvqa.questions.templates import LanguageSpec, Template, available_languages, load_language
@@ -233,10 +234,10 @@ class QuestionGenerator:
         constant_share: float = 0.9,
         constant_min_exhibits: int = 20,
     ) -> None:
-        self.categories = list(categories or ANSWERS)
-        unknown = sorted(set(self.categories) - set(ANSWERS))
+        self.categories = list(categories or CATEGORIES)
+        unknown = sorted(set(self.categories) - set(CATEGORIES))
         if unknown:
-            raise UserError(f"unknown question categories {unknown}; known: {', '.join(ANSWERS)}")
+            raise UserError(f"unknown question categories {unknown}; known: {', '.join(CATEGORIES)}")
         if max_per_category < 1:
             raise UserError("max_per_category must be at least 1")
         if not languages:
@@ -286,7 +287,7 @@ class QuestionGenerator:
             for category in self.categories:
                 pool = tuple(t for t in spec.templates if t.category == category)
                 if pool:
-                    names = SLOTS.get(category, frozenset())
+                    names = CATEGORIES[category].slots
                     cells[category] = _Cell(
                         f"|{lang}|{category}".encode(),
                         len(pool),
@@ -332,7 +333,7 @@ class QuestionGenerator:
         self._census = {}
         glossary = self.glossary
         for ex in exhibits:
-            self._count(ex.museum, [(c, f) for c in self.categories if (f := ANSWERS[c](ex, glossary)) is not None])
+            self._count(ex.museum, [(c, f) for c in self.categories if (f := CATEGORIES[c].facts(ex, glossary)) is not None])
         return self.decide()
 
     def _count(self, museum: str, facts: list[tuple[str, Facts]]) -> None:
@@ -360,7 +361,7 @@ class QuestionGenerator:
         facts = [
             (c, f)
             for c in self.categories
-            if not (skip and (museum, c) in skip) and (f := ANSWERS[c](ex, glossary)) is not None
+            if not (skip and (museum, c) in skip) and (f := CATEGORIES[c].facts(ex, glossary)) is not None
         ]
         if not facts:
             return

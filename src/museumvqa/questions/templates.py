@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from museumvqa.errors import UserError
-from museumvqa.questions.answers import ANSWERS, SLOTS
+from museumvqa.questions.categories import CATEGORIES
 
 _TEMPLATE_DIR = resources.files("museumvqa.questions") / "templates"
 _VOWEL = tuple("aeiouhâàéèêëîïôœûüAEIOUHÉÈ")
@@ -86,17 +86,23 @@ def _parse(source: Path, doc: dict[str, Any]) -> LanguageSpec:
         if "default" not in patterns:
             raise UserError(f"{source}: noun phrase {name!r} needs a `default`")
     templates: list[Template] = []
-    for category, block in doc["categories"].items():
-        if category not in ANSWERS:
-            raise UserError(f"{source}: unknown category {category!r}; known: {', '.join(ANSWERS)}")
-        allowed = set(noun_phrases) | SLOTS.get(category, frozenset())
+    for name, block in doc["categories"].items():
+        if name not in CATEGORIES:
+            raise UserError(f"{source}: unknown category {name!r}; known: {', '.join(CATEGORIES)}")
+        if set(block) != {"templates"}:
+            raise UserError(
+                f"{source}: category {name!r} holds only `templates` (visual, needs and slots are declared once, "
+                "in museumvqa.questions.categories)"
+            )
+        declared = CATEGORIES[name]
+        allowed = set(noun_phrases) | declared.slots
         for tid, text in block["templates"].items():
             names = frozenset(f for _, f, _, _ in string.Formatter().parse(text) if f is not None)
             if names - allowed:
                 raise UserError(f"{source}: template {tid}: unknown placeholders {sorted(names - allowed)}")
-            slot_fields = sorted(n for n in names if n in SLOTS.get(category, ()))
-            needs = tuple(dict.fromkeys([*block["needs"], *slot_fields]))
-            templates.append(Template(str(tid), category, bool(block["visual"]), text, language, needs, names))
+            slot_fields = sorted(n for n in names if n in declared.slots)
+            needs = tuple(dict.fromkeys([*declared.needs, *slot_fields]))
+            templates.append(Template(str(tid), name, declared.visual, text, language, needs, names))
     ids = [t.id for t in templates]
     if len(ids) != len(set(ids)):
         raise UserError(f"{source}: duplicate template ids")

@@ -4,8 +4,8 @@
 - retrieval: recognise the exhibit among the catalogue's images, detect the question's category from
   its text, answer from that exhibit's record (nothing when the record has no value).
 - grounded: knowledge questions (not visible in the photograph) answered from the matched record,
-  visual ones, unrecognised ones and those the record cannot answer by the model; a LLaVA model also
-  reads the matched record's text in its prompt (BLIP has no prompt to put it in).
+  visual ones, unrecognised ones and those the record cannot answer by the model; a model whose family
+  reads context (LLaVA) also reads the matched record's text in its prompt (BLIP has no prompt to put it in).
 Every answer says who answered and which record fields it came from, so a visitor can check it.
 """
 
@@ -18,9 +18,10 @@ from typing import Any, Literal
 from PIL import Image
 
 from museumvqa.catalog.schema import Exhibit
-from museumvqa.models.blip import BlipAnswerer
-from museumvqa.models.llava import LlavaAnswerer
-from museumvqa.questions.answers import ANSWERS, gold
+from museumvqa.models.family import FamilyAnswerer
+from museumvqa.models.registry import family
+from museumvqa.questions.answers import gold
+from museumvqa.questions.categories import CATEGORIES
 from museumvqa.questions.glossary import Glossary, load_glossary
 from museumvqa.questions.templates import load_language
 from museumvqa.serving.catalogue import Catalogue, Match
@@ -63,7 +64,7 @@ def record_fields(exhibit: Exhibit, needs: Sequence[str]) -> dict[str, list[str]
 
 def record_answer(exhibit: Exhibit, category: str, language: str, glossary: Glossary) -> str | None:
     """What the record says for `category`, written for a question in `language` (None: nothing)."""
-    facts = ANSWERS[category](exhibit, glossary)
+    facts = CATEGORIES[category].facts(exhibit, glossary)
     if facts is None:
         return None
     answers = gold(facts, load_language(language), glossary).answers
@@ -73,11 +74,9 @@ def record_answer(exhibit: Exhibit, category: str, language: str, glossary: Glos
 class Responder:
     """Answers one visitor question in any mode; holds the model, the catalogue and the glossary."""
 
-    def __init__(
-        self, model: BlipAnswerer | LlavaAnswerer, catalogue: Catalogue, glossary: Glossary | None = None
-    ) -> None:
+    def __init__(self, model: FamilyAnswerer, catalogue: Catalogue, glossary: Glossary | None = None) -> None:
         self.model = model
-        self.reads_records = isinstance(model, LlavaAnswerer)
+        self.reads_records = family(model.family).reads_context
         self.catalogue = catalogue
         self.glossary = glossary or load_glossary()
 

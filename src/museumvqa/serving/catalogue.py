@@ -1,8 +1,8 @@
 """The museum's own catalogue, held in memory for serving: every record, every shard image's
 feature (to recognise a photographed exhibit), and the images themselves (for the record card).
 
-Identification reuses the retrieval baseline's feature (colour histogram + grey thumbnail): no model,
-no download, and the same numbers the evaluation reports for `baseline:catalogue`.
+Identification is the retrieval baseline's nearest-image search (images/similarity.py): no model, no
+download, and the same numbers the evaluation reports for `baseline:catalogue`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from PIL import Image
 
 from museumvqa.catalog.schema import Exhibit, exhibit_from_row
 from museumvqa.errors import UserError
-from museumvqa.evaluation.retrieval import image_feature
 from museumvqa.images.process import encode_jpeg
 from museumvqa.images.reader import iter_samples
+from museumvqa.images.similarity import image_feature, nearest
 from museumvqa.inputs import run_folder
 from museumvqa.io import read_parquet_dir
 from museumvqa.layout import RunLayout
@@ -71,8 +71,7 @@ class Catalogue:
     def identify(self, image: Image.Image, exclude_key: str | None = None) -> Match:
         """The most similar catalogue image (cosine of the retrieval feature, in [-1, 1]); `exclude_key`
         leaves one image out, as the evaluation does so that a test photo never finds itself."""
-        similarity = self.features @ image_feature(image) / 2  # each feature is two unit-length halves
-        if exclude_key in self.jpegs:
-            similarity[self.keys.index(exclude_key)] = -np.inf
-        best = int(np.argmax(similarity))
-        return Match(self.owners[best], self.keys[best], float(similarity[best]))
+        found = nearest(self.features, image, self.keys.index(exclude_key) if exclude_key in self.jpegs else None)
+        assert found is not None, "a loaded catalogue has images"
+        best, similarity = found
+        return Match(self.owners[best], self.keys[best], similarity)

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from museumvqa.errors import UserError
-from museumvqa.models.registry import Family
+from museumvqa.models.registry import Family, families
 
 Precision = Literal["no", "bf16", "fp16"]
 
-FREEZABLE = ("vision", "projector", "language")  # vision tower, the LLaVA projector, the text model
+FREEZABLE = ("vision", "projector", "language")  # the part names a family's spec may offer to freeze
 
 
 @dataclass
@@ -91,6 +91,10 @@ class TrainConfig:
     keep_last: int = 2
 
     def __post_init__(self) -> None:
+        known = families()  # the registered model families; finding them imports no torch
+        if self.family not in known:
+            expected = ", ".join(repr(name) for name in known)
+            raise UserError(f"training config: family: expected one of {expected}, got {self.family!r}")
         positive = ("epochs", "batch_size", "grad_accum", "max_question_tokens", "keep_last")
         for name in positive:
             if getattr(self, name) < 1:
@@ -109,7 +113,11 @@ class TrainConfig:
         unknown = [part for part in self.freeze if part not in FREEZABLE]
         if unknown:
             raise UserError(f"training config: cannot freeze {unknown[0]!r} (choose from {', '.join(FREEZABLE)})")
-        if self.family == "blip" and "projector" in self.freeze:
-            raise UserError("training config: BLIP has no projector to freeze (freeze vision or language)")
+        spec = known[self.family]
+        missing = [part for part in self.freeze if part not in spec.parts]
+        if missing:
+            raise UserError(
+                f"training config: {spec.label} has no {missing[0]} to freeze (freeze {' or '.join(spec.parts)})"
+            )
         if self.lora.enabled and self.freeze:
             raise UserError("training config: freeze and lora exclude each other (LoRA already freezes the base)")

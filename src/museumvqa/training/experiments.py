@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from matplotlib.figure import Figure
 
 from museumvqa.errors import UserError
-from museumvqa.evaluation.metrics import ANSWER_METRICS, CORPUS_METRICS
+from museumvqa.evaluation.metrics import metric_names
 from museumvqa.io import atomic_path, read_parquet_dir, write_json, write_parquet
 from museumvqa.training.config import TrainConfig
 from museumvqa.training.examples import read_examples
@@ -190,7 +190,7 @@ def _run(
 
 def _check_metric(metric: str) -> None:
     """Before any training: a misspelt metric would otherwise fail only after hours of runs."""
-    known = [*ANSWER_METRICS, *CORPUS_METRICS]
+    known = metric_names()
     if metric not in known:
         raise UserError(f"unknown metric {metric!r} (known: {', '.join(known)})")
 

@@ -1,4 +1,4 @@
-"""The model a run starts from: built or loaded by family, then frozen in parts or wrapped in LoRA."""
+"""The model a run starts from: built or loaded by its family's spec, then frozen in parts or wrapped in LoRA."""
 
 from __future__ import annotations
 
@@ -6,22 +6,10 @@ import torch
 from transformers import PreTrainedModel, ProcessorMixin
 
 from museumvqa.errors import UserError
-from museumvqa.models.blip import new_tiny_blip
-from museumvqa.models.llava import new_tiny_llava
-from museumvqa.models.registry import load_model, model_family
+from museumvqa.models.registry import family, load_model, model_family
 from museumvqa.training.compile import compile_repeated_blocks
 from museumvqa.training.config import TrainConfig
 from museumvqa.training.lora import apply_lora
-
-# Parameter-name prefixes of each freezable part, per family.
-PARTS: dict[str, dict[str, tuple[str, ...]]] = {
-    "blip": {"vision": ("vision_model.",), "language": ("text_encoder.", "text_decoder.")},
-    "llava": {
-        "vision": ("model.vision_tower.",),
-        "projector": ("model.multi_modal_projector.",),
-        "language": ("model.language_model.", "lm_head."),
-    },
-}
 
 
 def build_model(config: TrainConfig) -> tuple[torch.nn.Module, ProcessorMixin]:
@@ -50,13 +38,13 @@ def build_model(config: TrainConfig) -> tuple[torch.nn.Module, ProcessorMixin]:
     return model, processor
 
 
-def freeze(model: torch.nn.Module, family: str, parts: list[str]) -> None:
-    """Stop the named parts from learning; each part must exist in this model."""
+def freeze(model: torch.nn.Module, name: str, parts: list[str]) -> None:
+    """Stop the named parts (the family spec's `parts`) from learning; each part must exist in this model."""
     for part in parts:
-        prefixes = PARTS[family][part]
-        matched = [p for name, p in model.named_parameters() if name.startswith(prefixes)]
+        prefixes = family(name).parts.get(part, ())
+        matched = [p for param_name, p in model.named_parameters() if param_name.startswith(prefixes)]
         if not matched:
-            raise UserError(f"freeze: the {family} model has no {part} parameters (prefixes {', '.join(prefixes)})")
+            raise UserError(f"freeze: the {name} model has no {part} parameters (prefixes {', '.join(prefixes)})")
         for parameter in matched:
             parameter.requires_grad_(False)
 
@@ -68,11 +56,10 @@ def unwrap_lora(model: torch.nn.Module) -> PreTrainedModel:
 
 def _initial(config: TrainConfig) -> tuple[PreTrainedModel, ProcessorMixin]:
     if config.base_model is not None:
-        family = model_family(config.base_model)  # from config.json alone: a mismatch fails before weights load
-        if family != config.family:
-            raise UserError(f"base_model {config.base_model} is a {family} model, but family is {config.family}")
+        found = model_family(config.base_model)  # from config.json alone: a mismatch fails before weights load
+        if found != config.family:
+            raise UserError(f"base_model {config.base_model} is a {found} model, but family is {config.family}")
         _, model, processor = load_model(config.base_model)
         return model, processor
     tiny = config.tiny
-    builder = new_tiny_blip if config.family == "blip" else new_tiny_llava
-    return builder(tiny.image_size, config.seed, tiny.hidden, tiny.layers, tiny.heads)
+    return family(config.family).new_tiny(tiny.image_size, config.seed, tiny.hidden, tiny.layers, tiny.heads)

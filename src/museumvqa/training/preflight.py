@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 
 from museumvqa.errors import UserError
-from museumvqa.training.batches import IGNORE, BlipBatches, LlavaBatches
+from museumvqa.models.family import IGNORE, Collator
 from museumvqa.training.examples import QAExample
 
 SAMPLE = 256  # examples checked
@@ -31,13 +31,16 @@ class PreflightReport:
 
 
 def preflight(
-    collator: BlipBatches | LlavaBatches,
+    collator: Collator,
     examples: Sequence[QAExample],
     plan: Sequence[list[int]],
     image_seq_length: int | None = None,
     max_positions: int | None = None,
 ) -> PreflightReport:
-    """Collate the first planned batches (about SAMPLE examples) as training will and check them."""
+    """Collate the first planned batches (about SAMPLE examples) as training will and check them.
+
+    `image_seq_length` and `max_positions` (a family's `preflight_limits`) add the image token and length checks.
+    """
     chosen: list[list[int]] = []
     for batch in plan:
         if sum(map(len, chosen)) >= SAMPLE:
@@ -62,7 +65,7 @@ def preflight(
     return PreflightReport(len(indices), share, len(lossy))
 
 
-def _check_image_tokens(batches: list[dict[str, torch.Tensor]], collator: LlavaBatches, per_image: int) -> None:
+def _check_image_tokens(batches: list[dict[str, torch.Tensor]], collator: Collator, per_image: int) -> None:
     image_id = collator.processor.image_token_id
     for batch in batches:
         counts = (batch["input_ids"] == image_id).sum(dim=1)
@@ -89,7 +92,7 @@ def _label_share(batches: list[dict[str, torch.Tensor]]) -> float:
     return labelled / real
 
 
-def _survives(collator: BlipBatches | LlavaBatches, example: QAExample, index: int) -> bool:
+def _survives(collator: Collator, example: QAExample, index: int) -> bool:
     _, ids = collator.texts(index)
     decoded = _plain(collator.processor.tokenizer.decode(ids, skip_special_tokens=True))
     return _plain(example.question) in decoded and _plain(example.answer) in decoded

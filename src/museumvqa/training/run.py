@@ -28,7 +28,9 @@ from tqdm import tqdm
 
 from museumvqa.errors import UserError
 from museumvqa.io import atomic_dir, write_json
-from museumvqa.training.batches import BlipBatches, EpochPlans, LlavaBatches, PlanDataset, epoch_plan, rank_share
+from museumvqa.models.family import Collator
+from museumvqa.models.registry import family
+from museumvqa.training.batches import EpochPlans, PlanDataset, epoch_plan, rank_share
 from museumvqa.training.checkpoint import (
     CHECKPOINTS,
     Resume,
@@ -95,11 +97,8 @@ def train_examples(
     _check_distribution(accelerator, config, validation is not None)
     set_seed(config.seed)
     model, processor = build_model(config)
-    collate: BlipBatches | LlavaBatches
-    if config.family == "blip":
-        collate = BlipBatches(model, processor, examples, images, config.max_question_tokens, config.max_answer_tokens)
-    else:
-        collate = LlavaBatches(processor, examples, images)
+    spec = family(config.family)
+    collate = spec.collator(model, processor, examples, images, config.max_question_tokens, config.max_answer_tokens)
     rank, world = accelerator.process_index, accelerator.num_processes
     plans = EpochPlans(
         [
@@ -109,7 +108,7 @@ def train_examples(
             for e in range(config.epochs)
         ]
     )
-    checked = _preflight(collate, examples, plans.plans[0], unwrap_lora(model).config, config.family)
+    checked = preflight(collate, examples, plans.plans[0], **spec.preflight_limits(unwrap_lora(model).config))
     total = steps_for(plans.batches, config.grad_accum, config.max_steps)
     if total < 1:
         raise UserError(f"{len(examples)} examples make no batch for each of {world} processes")
@@ -204,24 +203,6 @@ def _check_distribution(accelerator: Accelerator, config: TrainConfig, validatin
         )
 
 
-def _preflight(
-    collate: BlipBatches | LlavaBatches,
-    examples: list[QAExample],
-    plan: list[list[int]],
-    model_config: Any,
-    family: str,
-) -> PreflightReport:
-    if family == "blip":
-        return preflight(collate, examples, plan)
-    return preflight(
-        collate,
-        examples,
-        plan,
-        image_seq_length=model_config.image_seq_length,
-        max_positions=model_config.text_config.max_position_embeddings,
-    )
-
-
 def _resume(out: Path, model: torch.nn.Module, config: TrainConfig, accelerator: Accelerator) -> Resume | None:
     """The newest checkpoint in `out`, loaded into `model` with the RNGs restored; None for a fresh run."""
     path = latest_checkpoint(out)
@@ -240,7 +221,7 @@ def _resume(out: Path, model: torch.nn.Module, config: TrainConfig, accelerator:
     return resume
 
 
-def _stream(plan: list[list[int]], collate: BlipBatches | LlavaBatches, config: TrainConfig) -> Iterator[Any]:
+def _stream(plan: list[list[int]], collate: Collator, config: TrainConfig) -> Iterator[Any]:
     """The planned batches, collated (ahead of time by `num_workers` processes when > 0)."""
     loader = torch.utils.data.DataLoader(
         PlanDataset(plan, collate),

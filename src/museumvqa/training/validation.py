@@ -15,24 +15,22 @@ from PIL import Image
 from transformers import ProcessorMixin
 
 from museumvqa.evaluation.metrics import compute_figures
-from museumvqa.models.blip import BlipAnswerer
-from museumvqa.models.llava import LlavaAnswerer
+from museumvqa.models.registry import family
 from museumvqa.training.examples import QAExample
 
 
 def validate(
     model: torch.nn.Module,
     processor: ProcessorMixin,
-    family: str,
+    name: str,
     examples: Sequence[QAExample],
     images: Mapping[str, Image.Image],
     batch_size: int,
 ) -> dict[str, float]:
     """Every metric of the harness (percentages) over `examples`; the model is back in train mode after."""
-    answerer_type = BlipAnswerer if family == "blip" else LlavaAnswerer
     padding_side = processor.tokenizer.padding_side
     with torch.random.fork_rng(devices=_cuda_devices()):
-        answerer = answerer_type(model, processor, batch_size=batch_size)
+        answerer = family(name).answerer(model, processor, batch_size=batch_size)
         predictions = answerer.answer([images[e.image_key] for e in examples], [e.question for e in examples])
     processor.tokenizer.padding_side = padding_side
     model.train()

@@ -16,7 +16,7 @@ from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
 from museumvqa.catalog.attribution import MAKER, display_attribution, qualifier_kind
 from museumvqa.catalog.readers.textio import head_text, iter_json, loads
 from museumvqa.catalog.schema import Exhibit, ImageRef, Person, Value, clean_text, make_exhibit_id, new_value
-from museumvqa.catalog.years import parse_year
+from museumvqa.catalog.years import life_years, parse_year
 from museumvqa.errors import UserError
 
 IMAGE_BASE = "http://www.tate.org.uk/art/images/work/"
@@ -49,6 +49,9 @@ def _year(event: Any) -> int | None:
     return parse_year(event["time"].get("startYear"))
 
 
+_CONCEPTS = "emotions, concepts and ideas"  # Tate's subject branch of ideas, not of depicted things
+
+
 class ArtistFacts(NamedTuple):
     """What a Tate artist record adds to each work's contributor, resolved once per artist."""
 
@@ -60,10 +63,12 @@ class ArtistFacts(NamedTuple):
 
 
 def artist_facts(artist: dict[str, Any]) -> ArtistFacts:
+    """Tate dates some artists only by century ("19th century": death 1899): no death year then."""
+    dates = clean_text(artist.get("date"))
     return ArtistFacts(
         birth_year=parse_year(artist.get("birthYear")),
         has_birth_year="birthYear" in artist,
-        death_year=_year(artist.get("death")),
+        death_year=life_years(dates, None, _year(artist.get("death")))[1] if dates else _year(artist.get("death")),
         birth_place=_place(artist.get("birth")),
         death_place=_place(artist.get("death")),
     )
@@ -197,11 +202,14 @@ def _artists_beside(path: Path) -> Path | None:
 def _subject_leaves(root: Any) -> list[Value]:
     """Leaf terms of Tate's subject tree, each with its category path as role ("people/adults"); the root is skipped.
 
+    The "emotions, concepts and ideas" branch ("mystery", "innocence") names no depicted thing and is left out.
+
     Names are cleaned as they are read, so the paths joined from them are clean too.
     """
     leaves: list[Value] = []
     if isinstance(root, dict):
-        _collect_leaves(root.get("children") or [], None, leaves)
+        depicted = [c for c in root.get("children") or [] if not (isinstance(c, dict) and c.get("name") == _CONCEPTS)]
+        _collect_leaves(depicted, None, leaves)
     return leaves
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from museumvqa.benchmarks.continents import UNKNOWN, continent_of
 from museumvqa.catalog.schema import exhibit_from_row
 from museumvqa.errors import UserError
+from museumvqa.tasks.continents import UNKNOWN, continent_of
 
 
 def museum_from_id(exhibit_id: str) -> str:

@@ -14,6 +14,7 @@ from museumvqa.catalog.schema import EXHIBIT_SCHEMA, Exhibit, ImageRef, exhibit_
 from museumvqa.images.shards import build_shards
 from museumvqa.io import write_parquet
 from museumvqa.sample import met_sample_dir
+from museumvqa.settings import ShardsConfig
 
 MET_EXHIBITS = 8
 CULTURES = ["France", "China", "Japan", "Italian", "Netherlandish", "American", "", "Egypt"]
@@ -78,5 +79,10 @@ def build_small_museum(folder: Path) -> dict[str, Path]:
         folder / "exhibits" / "part-00000.parquet",
     )
     write_parquet(pa.Table.from_pylist(qa), folder / "qa.parquet")
-    build_shards(folder / "exhibits", folder / "shards", image_size=64, roles=("primary", "additional"), progress=False)
+    build_shards(
+        folder / "exhibits",
+        folder / "shards",
+        ShardsConfig(image_size=64, roles=("primary", "additional")),
+        progress=False,
+    )
     return {"exhibits": folder / "exhibits", "qa": folder / "qa.parquet", "index": folder / "shards" / "index.parquet"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
@@ -53,3 +54,17 @@ def find_leaks(
             if distance <= max_distance:
                 leaks.append((key, other, distance))
     return leaks
+
+
+@dataclass(frozen=True)
+class Leaks:
+    """The leaks of one split: pairs (test key, train/val key, distance) and each image key's split and exhibit."""
+
+    pairs: list[tuple[str, str, int]]
+    key_split: dict[str, str]
+    key_exhibit: dict[str, str]
+
+    @property
+    def exhibits(self) -> set[str]:
+        """The test exhibits removed from every task set."""
+        return {self.key_exhibit[test_key] for test_key, _, _ in self.pairs}

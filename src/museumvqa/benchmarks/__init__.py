@@ -1,1 +1,0 @@
-"""Benchmark task sets: exhibit-level split and the task tables scored by evaluation."""

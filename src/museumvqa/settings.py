@@ -1,0 +1,151 @@
+"""The settings of every stage, one dataclass each, and the demo's, which is made of them.
+
+Each command loads its stage's settings with `load_config` (defaults, `--config FILE`, its own
+options, then `--set key=value`), so a typo is refused before torch or transformers load; this
+module therefore imports nothing heavy. Training's settings live in `training/config.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from museumvqa.config import setting
+from museumvqa.errors import UserError
+from museumvqa.images.fetch import FetchSettings
+from museumvqa.images.process import DEFAULT_MAX_PIXELS
+from museumvqa.models.registry import DEFAULT_MAX_NEW_TOKENS
+from museumvqa.training.config import TrainConfig
+
+# the skeleton's seven categories keep the demo within minutes
+DEMO_CATEGORIES = ("title", "creator", "date", "medium", "culture", "department", "object_type")
+
+
+@dataclass
+class IngestConfig:
+    """`museumvqa ingest`: how catalogue records are read into exhibits."""
+
+    format: str | None = setting(
+        None, "Format of inputs without their own (met-api | met-csv | tate | lido | mapping)."
+    )
+    mapping: Path | None = setting(None, "YAML mapping for inputs without their own format (implies format mapping).")
+    image_dir: Path | None = setting(None, "Folder of local <objectID>.jpg images (met-api).")
+    museum: str | None = setting(None, "Museum name for every exhibit (its id becomes MUSEUM:accession).")
+    mode: Literal["new", "append", "replace"] = setting(
+        "new", "new refuses an existing catalogue; append or replace it."
+    )
+    allow_rejects: bool = setting(False, "Keep going when one reject reason covers many records.")
+    max_reject_share: float = setting(
+        0.05, "Share of a file's records one reject reason may cover before ingest fails."
+    )
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.max_reject_share <= 1:
+            raise UserError(f"--max-reject-share {self.max_reject_share}: give a share between 0 and 1 (e.g. 0.05)")
+
+
+@dataclass
+class QuestionsConfig:
+    """`museumvqa questions build`: which question/answer pairs are generated from the exhibits."""
+
+    languages: list[str] = setting(help="Languages to ask in: en, fr, de, es, it, nl, sv.", factory=lambda: ["en"])
+    categories: list[str] | None = setting(None, "Question categories; null = every category.")
+    max_per_category: int = setting(1, "Questions per exhibit, category and language.")
+    seed: int = setting(0, "Seed of template choice.")
+    record_languages: bool = setting(True, "Also ask in the languages of a record's own titles (e.g. Swedish LIDO).")
+    constant_share: float = setting(
+        0.9, "A category whose top answer covers this share of a museum's exhibits is not asked."
+    )
+    constant_min_exhibits: int = setting(20, "Exhibits a (museum, category) needs before it can count as constant.")
+
+
+@dataclass
+class ShardsConfig:
+    """`museumvqa shards`: how the exhibits' images are fetched, resized and packed."""
+
+    image_size: int = setting(384, "Long side of stored images, in pixels.")
+    per_shard: int = setting(1000, "Source images per tar shard.")
+    roles: tuple[str, ...] = setting(
+        ("primary",), "Image roles to keep (primary, additional; comma-separated on the command line)."
+    )
+    quality: int = setting(90, "JPEG quality of stored images.")
+    resize_mode: str = setting("keep", "keep (ratio), crop (centre square) or pad (square).")
+    generated_views: int = setting(0, "Generated views (crop, rotation, ...) per exhibit with a single photo.")
+    image_root: Path | None = setting(None, "Folder that relative image paths start from (and must stay in).")
+    max_pixels: int = setting(DEFAULT_MAX_PIXELS, "Largest decoded image, in pixels (larger ones are rejected).")
+    retry_failed: bool = setting(False, "Retry the items that failed before.")
+    workers: int = setting(1, "Processes building shards in parallel.")
+    threads: int = setting(8, "Download/decode threads per process.")
+    fetch: FetchSettings = setting(help="Download policy: timeout, retries, per_host, ...", factory=FetchSettings)
+    min_success_rate: float = setting(
+        0.5, "Fail (exit 2, no manifest) when fewer than this share of the images is stored."
+    )
+    ray: bool = setting(False, "Run on a local Ray instance.")
+    ray_address: str | None = setting(None, "Join this Ray cluster (the output folder must be shared storage).")
+
+
+@dataclass
+class BenchmarksConfig:
+    """`museumvqa benchmarks`: the split and the task sets."""
+
+    seed: int = setting(0, "Split seed.")
+    val_fraction: float = setting(0.1, "Share of exhibits for validation.")
+    test_fraction: float = setting(0.2, "Share of exhibits for test (exhibit split).")
+    tasks: list[str] | None = setting(None, "Task sets to build; null = all.")
+    test_museums: list[str] = setting(help="Museums held out whole as the test set.", factory=list)
+    max_leak_distance: int | None = setting(4, "Near-duplicate threshold in hash bits; -1 or null skips the check.")
+
+    @property
+    def leak_distance(self) -> int | None:
+        """The threshold `build_benchmarks` takes: None when the check is skipped."""
+        return None if self.max_leak_distance is None or self.max_leak_distance < 0 else self.max_leak_distance
+
+
+@dataclass
+class EvaluateConfig:
+    """`museumvqa evaluate`: how the task sets are answered and scored."""
+
+    tasks: list[str] | None = setting(None, "Task sets to answer; null = all (empty ones are skipped).")
+    batch_size: int = setting(16, "Questions per batch.")
+    bootstrap: int = setting(1000, "Bootstrap resamples for the 95% intervals.")
+    seed: int = setting(0, "Seed (recorded with every prediction).")
+    semantic: bool = setting(False, "Add semantic match (all-MiniLM-L6-v2, offline).")
+    max_new_tokens: int = setting(
+        DEFAULT_MAX_NEW_TOKENS, "Longest model answer, in tokens (recorded with every prediction)."
+    )
+
+
+@dataclass
+class ServeConfig:
+    """`museumvqa serve`: where the visitor page listens and how much load it takes."""
+
+    host: str = setting("127.0.0.1", "Address to bind; only this machine by default.")
+    port: int = setting(8000, "TCP port.")
+    max_upload_mb: float = setting(10.0, "Largest accepted photo, in MiB (413 above).")
+    timeout: float = setting(30.0, "Seconds one answer may take (504 after).")
+    concurrency: int = setting(4, "Answers computed at once.")
+    queue: int = setting(8, "Requests that may wait for a slot; more get 503 with Retry-After.")
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1 or self.queue < 0 or self.timeout <= 0 or self.max_upload_mb <= 0:
+            raise UserError(
+                "--concurrency must be at least 1, --queue 0 or more, --timeout and --max-upload-mb above 0"
+            )
+
+
+@dataclass
+class DemoConfig:
+    """`museumvqa demo`: every stage's settings, with the demo's own values where they differ (minutes on a CPU)."""
+
+    records: str | None = setting(None, "Met API JSON; null = the built-in 174-painting sample.")
+    ingest: IngestConfig = setting(
+        help="Ingest settings.", factory=lambda: IngestConfig(format="met-api", mode="replace")
+    )
+    questions: QuestionsConfig = setting(
+        help="Question settings.", factory=lambda: QuestionsConfig(categories=list(DEMO_CATEGORIES))
+    )
+    shards: ShardsConfig = setting(help="Shard settings.", factory=lambda: ShardsConfig(image_size=224))
+    benchmarks: BenchmarksConfig = setting(help="Split and task settings.", factory=BenchmarksConfig)
+    train: TrainConfig = setting(help="Training settings.", factory=TrainConfig)
+    evaluate: EvaluateConfig = setting(help="Evaluation settings.", factory=EvaluateConfig)
