@@ -15,7 +15,6 @@ from museumvqa.config import setting
 from museumvqa.errors import UserError
 from museumvqa.images.fetch import FetchSettings
 from museumvqa.images.process import DEFAULT_MAX_PIXELS
-from museumvqa.models.registry import DEFAULT_MAX_NEW_TOKENS
 from museumvqa.training.config import TrainConfig
 
 # the skeleton's seven categories keep the demo within minutes
@@ -111,8 +110,10 @@ class EvaluateConfig:
     bootstrap: int = setting(1000, "Bootstrap resamples for the 95% intervals.")
     seed: int = setting(0, "Seed (recorded with every prediction).")
     semantic: bool = setting(False, "Add semantic match (all-MiniLM-L6-v2, offline).")
-    max_new_tokens: int = setting(
-        DEFAULT_MAX_NEW_TOKENS, "Longest model answer, in tokens (recorded with every prediction)."
+    max_new_tokens: int | None = setting(
+        None,
+        "Longest model answer, in tokens; null = sized from the task sets' gold answers (recorded with every "
+        "prediction).",
     )
 
 

@@ -15,7 +15,7 @@ from museumvqa.errors import UserError
 from museumvqa.evaluation.answerers import MajorityBaseline, PredictionsFileAnswerer, make_answerer
 from museumvqa.evaluation.predict import predict
 from museumvqa.evaluation.retrieval import RetrievalBaseline
-from museumvqa.evaluation.run import evaluate_run
+from museumvqa.evaluation.run import answer_budget, evaluate_run
 from museumvqa.images.reader import load_images
 
 TASKS = ("general", "category", "multiangle", "unanswerable", "multilanguage")
@@ -74,7 +74,8 @@ def test_prediction_lines_record_model_prompt_generation_seed_and_task_version(e
     assert len(lines) == rows
     first = lines[0]
     assert first["model"] == model_name and first["prompt"] == first["question"]
-    assert first["generation"] == {"max_new_tokens": 32, "num_beams": 1, "do_sample": False}
+    budget = answer_budget(_tables(run))  # sized from the gold answers when not set
+    assert first["generation"] == {"max_new_tokens": budget, "num_beams": 1, "do_sample": False}
     assert first["seed"] == 0 and first["task_version"] == scores[model_name]["task_versions"][first["task"]]
     assert not list((run / "predictions").glob("*.partial.jsonl"))
 

@@ -13,7 +13,7 @@ import pytest
 
 from museumvqa.evaluation.answerers import ModelAnswerer, make_answerer
 from museumvqa.evaluation.predict import predict
-from museumvqa.evaluation.run import evaluate_run
+from museumvqa.evaluation.run import answer_budget, evaluate_run
 from museumvqa.models.llava import LlavaAnswerer, new_tiny_llava
 
 TASKS = ("general", "category", "multiangle", "unanswerable", "multilanguage")
@@ -45,7 +45,8 @@ def test_every_task_is_scored_with_the_chat_prompt_recorded(
     assert set(result["tasks"]) == set(TASKS)
     for task in TASKS:
         assert result["tasks"][task]["overall"]["exact_match"]["n"] == manifest["tasks"][task]["rows"]
-    assert result["generation"] == {"max_new_tokens": 32, "num_beams": 1, "do_sample": False}
+    budget = answer_budget([tmp_path / "benchmarks" / f"{t}.parquet" for t in TASKS])
+    assert result["generation"] == {"max_new_tokens": budget, "num_beams": 1, "do_sample": False}
     lines = _lines(Path(result["predictions"]))
     assert len(lines) == sum(manifest["tasks"][t]["rows"] for t in TASKS)
     for line in lines:

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
@@ -51,3 +52,17 @@ def test_max_new_tokens_is_a_setting_recorded_in_the_generation(tiny_model_dir: 
     full = longer.answer_rows(rows, pictures)
     assert all(len(a.split()) <= 3 for a in short)  # at most one word per generated word piece
     assert sum(map(len, full)) > sum(map(len, short))  # an untrained model runs on to the cap
+
+
+def test_answer_budget_covers_the_gold_answers_of_the_task_sets(small_museum_run: Path, tmp_path: Path) -> None:
+    """Sized from the gold answers: long titles and credit lines are not cut by a fixed cap."""
+    from museumvqa.evaluation.run import answer_budget
+
+    tables = sorted((small_museum_run / "benchmarks").glob("*.parquet"))
+    tables = [t for t in tables if "answers" in pq.read_schema(t).names]
+    words = sorted(len(r["answers"][0].split()) for t in tables for r in pq.read_table(t, columns=["answers"]).to_pylist())
+    budget = answer_budget(tables)
+    assert budget >= 2 * words[int(0.99 * (len(words) - 1))] and 8 <= budget <= 96
+    long = tmp_path / "long.parquet"
+    pq.write_table(pa.table({"answers": [["word " * 30]] * 100}), long)
+    assert answer_budget([long]) == 62  # 2 x 30 words + 2

@@ -28,6 +28,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
 from museumvqa.catalog.attribution import (
+    ATTRIBUTED,
     MAKER,
     Attribution,
     is_culture,
@@ -261,11 +262,14 @@ def makers(ex: Exhibit) -> list[tuple[Value, str]]:
 def _makers(creators: tuple[Value, ...], qualifiers: tuple[tuple[str, str], ...]) -> list[tuple[Value, str]]:
     """`makers`, cached per creator values (the same artists recur); shared: never mutate."""
     qualifier_of = dict(qualifiers)
-    out = []
+    out, tentative = [], 0
     for v in creators:
         found = _attribution(v.value, v.role, qualifier_of.get(v.value))
         if found.is_maker and is_maker_role(v.role) and not is_culture(found.name):
-            out.append((v, found.name))  # type: ignore[arg-type]
+            out.append((v, found.name.replace(" ,", ",")))  # type: ignore[union-attr]
+            tentative += found.kind == ATTRIBUTED
+    if tentative > 1 and tentative == len(out):  # "possibly by" three different people: no one is the maker
+        return []
     return out
 
 
@@ -444,8 +448,10 @@ def dimensions_facts(ex: Exhibit, glossary: Glossary) -> Facts | None:
         return None
     first = candidates[0].text
     match = _METRIC.search(first)
-    # derived only when it is the whole size: 'L: 128.2 x W: 5 cm' is not '5 cm', nor 'L: 140 cm; A: 57 cm' '140 cm'
-    if match and ("x" in match[1] or "×" in match[1] or len(_NUMBER.findall(first)) == 1):
+    sizes = {m[0] for c in candidates for m in _METRIC.findall(c.text) if re.search(r"[x×]", m[0])}
+    # derived only when it is the whole size: 'L: 128.2 x W: 5 cm' is not '5 cm', nor 'L: 140 cm; A: 57 cm' '140 cm',
+    # and not one of several sizes (a pair of portraits, a scroll's image and its whole)
+    if match and len(sizes) <= 1 and ("x" in match[1] or "×" in match[1] or len(_NUMBER.findall(first)) == 1):
         measure = re.sub(r"\s*[x×]\s*", " x ", match[1])
         candidates.insert(0, Candidate(f"{measure} {match[2]}", NEUTRAL, derived=True))
     return _facts(_dedupe(candidates))
