@@ -120,3 +120,13 @@ def test_every_real_folder_has_its_source_and_licence() -> None:
     for folder in folders:
         source = (folder / "SOURCE.md").read_text(encoding="utf-8")
         assert re.search(r"CC0|public domain|CC BY", source, re.IGNORECASE), folder
+
+
+def test_met_life_years_only_where_the_biography_states_them(sample_dir: Path) -> None:
+    """A Met begin/end date is a range: 'Venice ca. 1480–1556' begins 1475, 'active ca. 742–756' is no life."""
+    from museumvqa.catalog.years import life_years
+
+    assert life_years("Italian, Venice ca. 1480–1556 Loreto", 1475, 1556) == (None, 1556)
+    assert life_years("Chinese, active ca. 742–756", 742, 756) == (None, None)
+    assert life_years("Dutch, Zundert 1853–1890 Auvers-sur-Oise", 1853, 1890) == (1853, 1890)
+    assert life_years(None, 1800, 1850) == (1800, 1850)  # no biography: the range is all there is

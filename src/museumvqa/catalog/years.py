@@ -32,6 +32,9 @@ def leading_year(text: str | None) -> int | None:
 _UNCERTAIN = re.compile(r"\b(active|ca\.?|circa|about|before|after|by|died|fl\.?)\b|[?/]", re.IGNORECASE)
 
 
+_ACTIVE = re.compile(r"\b(active|fl\.?|flourished|verksam|actif|tätig|attivo|activo|werkzaam)\b", re.IGNORECASE)
+
+
 def life_years(bio: str | None, begin: int | None, end: int | None) -> tuple[int | None, int | None]:
     """Birth and death years only where a biography states them exactly.
 
@@ -44,6 +47,8 @@ def life_years(bio: str | None, begin: int | None, end: int | None) -> tuple[int
         return begin, end
     parts = re.split(r"\s*[–—]\s*|\s+-\s+|(?<=\d)-(?=\D*\d)", bio, maxsplit=1)
     birth_part, death_part = parts[0], parts[1] if len(parts) > 1 else ""
+    if _ACTIVE.search(birth_part):  # "active ca. 742–756": both ends are of the working life
+        return None, None
     return _stated(birth_part, begin), _stated(death_part, end)
 
 
