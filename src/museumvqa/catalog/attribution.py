@@ -11,8 +11,9 @@ company's birth year; `questions audit` checks the same things. Both read this m
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import NamedTuple
+
+from museumvqa.catalog.schema import clean_text
 
 # What a qualifier says about the named person: whether they made the work.
 MAKER = "maker"  # no qualifier
@@ -115,7 +116,7 @@ class Attribution(NamedTuple):
 
 def qualifier_kind(qualifier: str | None) -> str:
     """The kind of a qualifier written on its own (a source's attribution field); MAKER for none or unknown words."""
-    text = _fold_space(qualifier)
+    text = _clean(qualifier)
     if not text:
         return MAKER
     kind = _KIND_OF.get(text.rstrip(":").strip())
@@ -130,8 +131,8 @@ def parse_attribution(text: str | None, qualifier: str | None = None) -> Attribu
 
     An unknown marker or a bare qualifier gives `name` None: never an answer.
     """
-    name = _fold_space(text) or None
-    written = _fold_space(qualifier) or None
+    name = _clean(text) or None
+    written = _clean(qualifier) or None
     if name is not None and written is None:
         match = _PREFIX.match(name) or _SUFFIX.match(name)
         if match:
@@ -186,7 +187,7 @@ def is_culture(name: str | None) -> bool:
     """'German', 'Ancient Egyptian', 'Chimú', 'Aztec (Mexica)': a people named where the maker is unknown."""
     if not name:
         return False
-    folded = unicodedata.normalize("NFC", name).casefold().strip()
+    folded = _clean(name).casefold()
     folded = re.sub(r"^(atelier|workshop|werkstatt|verkstad|taller|bottega)\s+", "", folded)  # "Atelier german"
     head = folded.split("(")[0].strip()
     return head in _CULTURES or folded in _CULTURES or _CULTURE_NAME.search(folded) is not None
@@ -210,7 +211,7 @@ def is_maker_role(role: str | None) -> bool:
 def is_organisation(name: str | None, party_type: str | None = None) -> bool:
     """The source's party type where it has one; otherwise the name heuristic (Inc., Manufactory, & Co., AB...)."""
     if party_type:
-        folded = _fold_space(party_type).lower()
+        folded = _clean(party_type).lower()
         if folded in ("person", "individual", "people", "personal name", "human", "actor", "persons", "henkilö"):
             return False
         last = folded.rstrip("/").rsplit("/", 1)[-1]  # a type URI such as .../Group or crm:E74_Group
@@ -218,17 +219,15 @@ def is_organisation(name: str | None, party_type: str | None = None) -> bool:
     return bool(name) and _ORGANISATION_NAME.search(name.strip()) is not None  # type: ignore[union-attr]
 
 
-def _fold_space(text: str | None) -> str:
-    if not text:
-        return ""
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
 def display_attribution(name: str, qualifier: str | None) -> str:
     """'Rembrandt', 'Kopia efter' -> 'Kopia efter Rembrandt': a creator value as the catalogue states it."""
-    written = _fold_space(qualifier)
+    written = _clean(qualifier)
     if not written or qualifier_kind(written) == MAKER and not is_qualifier_only(written):
         return name
     if written.lower().startswith("and "):  # Tate's "and a pupil", "and assistants" follow the name
         return f"{name} {written}"
     return f"{written[:1].upper()}{written[1:]} {name}"
+
+
+def _clean(text: str | None) -> str:
+    return clean_text(text) or ""

@@ -147,17 +147,15 @@ class RejectGuard:
     allow: bool = False
 
     def check(self, path: Path, records: int, reasons: Counter[str], examples: dict[str, list[str]]) -> None:
-        if self.allow or not records:
+        if self.allow or not reasons:
             return
-        for reason, count in reasons.most_common():
-            if count > self.max_share * records:
-                shown = "; ".join(examples[reason][:2])
-                raise UserError(
-                    f"{path}: {count} of {records} records ({count / records:.0%}) rejected for one reason: "
-                    f"{reason} (e.g. {shown}); nothing was written. Check the format/mapping, or pass "
-                    f"--allow-rejects (max share {self.max_share:.0%}) to keep the exhibits and inspect the rejects"
-                )
-            break
+        reason, count = reasons.most_common(1)[0]
+        if count > self.max_share * records:
+            raise UserError(
+                f"{path}: {count} of {records} records ({count / records:.0%}) rejected for one reason: "
+                f"{reason} (e.g. {'; '.join(examples[reason])}); nothing was written. Check the format/mapping, or "
+                f"pass --allow-rejects (max share {self.max_share:.0%}) to keep the exhibits and inspect the rejects"
+            )
 
 
 ALLOW_REJECTS = RejectGuard(allow=True)  # keep whatever was readable, however much was rejected
@@ -275,7 +273,9 @@ def _write_parts(
                 rejects.add(_reject_row(record, rejected))
                 key = rejected.field or rejected.reason.split(" (")[0][:80]
                 reasons[key] += 1
-                examples.setdefault(key, []).append(f"{record.source_path}#{record.position}: {rejected.reason}"[:300])
+                shown = examples.setdefault(key, [])
+                if len(shown) < 2:  # the message names two; memory must not grow with the rejects
+                    shown.append(f"{record.source_path}#{record.position}: {rejected.reason}"[:300])
                 continue
             seen.add(exhibit.exhibit_id, record)
             exhibits.add(exhibit)

@@ -168,6 +168,11 @@ def unique(values: list[str]) -> list[str]:
     return list(seen.values())
 
 
+def words(text: str) -> list[str]:
+    """The case-folded words of a text: what compares a name with its alias, or a question with its answer."""
+    return _WORDS.findall(text.casefold())
+
+
 def name_aliases(name: str) -> list[str]:
     """'Rembrandt (Rembrandt van Rijn)' -> itself, 'Rembrandt', 'Rembrandt van Rijn'.
 
@@ -181,7 +186,7 @@ def name_aliases(name: str) -> list[str]:
     main, inner = match["main"].rstrip(" ,;:"), match["inner"]  # 'Jean Hey, (the Master ...)' -> 'Jean Hey'
     if inner[:1].islower():  # a note, not part of the name: answer the name alone
         return [main]
-    fuller = set(_WORDS.findall(main.casefold())) & set(_WORDS.findall(inner.casefold()))
+    fuller = set(words(main)) & set(words(inner))
     return unique([name, main, inner] if fuller else [name, main])
 
 

@@ -21,7 +21,6 @@ its own, keeps each exhibit's facts computed once. The manifest lists them with 
 
 from __future__ import annotations
 
-import re
 import tempfile
 import zlib
 from collections import Counter
@@ -39,7 +38,7 @@ from tqdm import tqdm
 from museumvqa.catalog.schema import Exhibit
 from museumvqa.errors import UserError
 from museumvqa.io import atomic_path, write_json
-from museumvqa.questions.answers import Facts, Gold, golds, language_of
+from museumvqa.questions.answers import Facts, Gold, golds, language_of, words
 from museumvqa.questions.categories import CATEGORIES
 from museumvqa.questions.glossary import Glossary, Term, load_glossary
 from museumvqa.questions.records import iter_exhibits
@@ -109,16 +108,9 @@ class _Concentration:
         return answer, self.counts[answer]
 
 
-_WORD = re.compile(r"\w+")
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.casefold())
-
-
 def _gives_away(answers: list[str], named: frozenset[str]) -> bool:
     """Whether the question's noun phrase already says an answer (every word of it)."""
-    return any((words := _words(answer)) and set(words) <= named for answer in answers)
+    return any((said := words(answer)) and set(said) <= named for answer in answers)
 
 
 @dataclass(frozen=True)
@@ -306,7 +298,7 @@ class QuestionGenerator:
         if found is None:
             phrases = self._cells(lang, term)[0]
             plain = self._cells(lang, None)[0]
-            found = self._named[key] = frozenset(_words(" ".join(phrases.values()))) - set(_words(" ".join(plain.values())))
+            found = self._named[key] = frozenset(words(" ".join(phrases.values()))) - set(words(" ".join(plain.values())))
         return found
 
     def _golds(self, fact: Facts, languages: tuple[str, ...]) -> list[Gold | None]:
