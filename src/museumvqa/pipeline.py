@@ -125,7 +125,8 @@ def _benchmarks(run: RunLayout, config: DemoConfig) -> None:
         tasks=settings.tasks or task_names(),
         exhibits=run.exhibits,
         test_museums=settings.test_museums,
-        max_leak_distance=settings.leak_distance,
+        leak_min_matches=settings.leak_check,
+        train_languages=settings.train_languages,
     )
 
 
@@ -146,7 +147,7 @@ def _evaluate(run: RunLayout, config: DemoConfig, progress: bool) -> None:
     settings = config.evaluate
     evaluate_run(
         run.root,
-        [str(run.model), "baseline:majority", "baseline:retrieval"],
+        [str(run.model), "baseline:majority", "baseline:question-only", "baseline:retrieval"],
         tasks=settings.tasks,
         batch_size=settings.batch_size,
         bootstrap=settings.bootstrap,

@@ -17,8 +17,10 @@ from museumvqa.images.fetch import FetchSettings
 from museumvqa.images.process import DEFAULT_MAX_PIXELS
 from museumvqa.training.config import TrainConfig
 
-# the skeleton's seven categories keep the demo within minutes
-DEMO_CATEGORIES = ("title", "creator", "date", "medium", "culture", "department", "object_type")
+# the skeleton's seven categories and two that no photograph shows (Visually unanswerable): within minutes
+DEMO_CATEGORIES = (
+    "title", "creator", "date", "medium", "culture", "department", "object_type", "acquisition", "birth_year"
+)
 
 
 @dataclass
@@ -42,6 +44,41 @@ class IngestConfig:
     def __post_init__(self) -> None:
         if not 0 <= self.max_reject_share <= 1:
             raise UserError(f"--max-reject-share {self.max_reject_share}: give a share between 0 and 1 (e.g. 0.05)")
+
+
+@dataclass
+class HarvestConfig:
+    """`museumvqa harvest`: what is asked of an OAI-PMH repository, and how politely."""
+
+    metadata_prefix: str | None = setting(
+        None, "OAI-PMH metadataPrefix to harvest, e.g. lido or edm (see --list-formats)."
+    )
+    set_spec: str | None = setting(None, "OAI-PMH set to harvest, its setSpec (see --list-sets); null = all records.")
+    from_date: str | None = setting(
+        None, "Only records changed on or after this date: YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ (quote it in YAML)."
+    )
+    until_date: str | None = setting(None, "Only records changed on or before this date (same form as --from).")
+    rate: float = setting(1.0, "Requests per second at most (0 = no limit).")
+    timeout: float = setting(60.0, "Seconds to wait for a response before retrying it.")
+    retries: int = setting(5, "Retries of a request that timed out, got a 5xx/429 or a page that is not XML.")
+    backoff: float = setting(2.0, "Seconds before the first retry; doubles with each retry.")
+    max_wait: float = setting(600.0, "Longest pause before a retry, in seconds (a longer Retry-After is cut to it).")
+    max_pages: int | None = setting(None, "Pages to fetch in this run at most (re-run to continue); null = all.")
+
+    def __post_init__(self) -> None:
+        for flag, value, ok in (
+            ("--rate", self.rate, self.rate >= 0),
+            ("--timeout", self.timeout, self.timeout > 0),
+            ("--retries", self.retries, self.retries >= 0),
+            ("--backoff", self.backoff, self.backoff >= 0),
+            ("--max-wait", self.max_wait, self.max_wait >= 0),
+            ("--max-pages", self.max_pages, self.max_pages is None or self.max_pages >= 1),
+        ):
+            if not ok:
+                raise UserError(
+                    f"{flag} {value}: out of range; --rate, --retries, --backoff and --max-wait take 0 or more, "
+                    "--timeout above 0, --max-pages 1 or more"
+                )
 
 
 @dataclass
@@ -93,12 +130,19 @@ class BenchmarksConfig:
     test_fraction: float = setting(0.2, "Share of exhibits for test (exhibit split).")
     tasks: list[str] | None = setting(None, "Task sets to build; null = all.")
     test_museums: list[str] = setting(help="Museums held out whole as the test set.", factory=list)
-    max_leak_distance: int | None = setting(4, "Near-duplicate threshold in hash bits; -1 or null skips the check.")
+    train_languages: list[str] | None = setting(
+        None, "Languages of the train/val questions; null = all. [en] is the paper's setting: train in English, test in others."
+    )
+    leak_min_matches: int | None = setting(
+        20,
+        "Near-duplicate threshold: keypoint matches between a test and a train/val image that agree on one "
+        "camera mapping (ORB + RANSAC, calibrated in BENCHMARKS.md); -1 or null skips the check.",
+    )
 
     @property
-    def leak_distance(self) -> int | None:
+    def leak_check(self) -> int | None:
         """The threshold `build_benchmarks` takes: None when the check is skipped."""
-        return None if self.max_leak_distance is None or self.max_leak_distance < 0 else self.max_leak_distance
+        return None if self.leak_min_matches is None or self.leak_min_matches < 0 else self.leak_min_matches
 
 
 @dataclass

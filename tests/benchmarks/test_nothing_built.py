@@ -32,10 +32,17 @@ def test_an_empty_index_is_refused(small_museum: dict, tmp_path: Path) -> None:
         build_benchmarks(small_museum["qa"], empty, tmp_path / "out")
 
 
-def test_every_task_empty_is_refused_with_the_true_reason(small_museum: dict, tmp_path: Path) -> None:
+def test_every_task_empty_is_refused_with_the_true_reason(
+    small_museum: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def every_test_image_leaks(fingerprints: dict, split_of: dict, min_matches: int) -> list[tuple[str, str, int]]:
+        other = next(k for k in sorted(fingerprints) if split_of[k] != "test")
+        return [(k, other, min_matches) for k in sorted(fingerprints) if split_of[k] == "test"]
+
+    # as if every test image were a copy of a training one: each test exhibit is removed as a leak
+    monkeypatch.setattr("museumvqa.tasks.build.find_leaks", every_test_image_leaks)
     with pytest.raises(UserError, match=r"every task set is empty \(general: the test split is empty") as refused:
-        # every test image within 64 bits of a training image: each test exhibit is removed as a leak
-        build_benchmarks(small_museum["qa"], small_museum["index"], tmp_path / "out", max_leak_distance=64)
+        build_benchmarks(small_museum["qa"], small_museum["index"], tmp_path / "out")
     assert "English questions only" not in str(refused.value)
     assert not (tmp_path / "out" / "manifest.json").exists()
 

@@ -30,6 +30,8 @@ def _qa_and_index(tmp_path: Path) -> tuple[Path, Path]:
             "question": ["q?"] * 60,
             "answers": [["a"]] * 60,
             "visual": [False, True] * 30,
+            "knowledge": [False] * 60,
+            "answer_language": ["en"] * 60,
         }
     )
     # exhibit m:29 has no usable image
@@ -41,7 +43,7 @@ def _qa_and_index(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_task_sets_hold_only_test_exhibits(tmp_path: Path) -> None:
     qa, index = _qa_and_index(tmp_path)
-    manifest = build_benchmarks(qa, index, tmp_path / "bench", seed=0, max_leak_distance=None)  # no images to hash
+    manifest = build_benchmarks(qa, index, tmp_path / "bench", seed=0, leak_min_matches=None)  # no images to hash
     read = lambda n: pq.read_table(tmp_path / "bench" / f"{n}.parquet").to_pylist()  # noqa: E731
     train, val, general = read("train"), read("val"), read("general")
     assert not {r["exhibit_id"] for r in train} & {r["exhibit_id"] for r in general}
@@ -49,8 +51,9 @@ def test_task_sets_hold_only_test_exhibits(tmp_path: Path) -> None:
     assert len(train) + len(val) + len(general) + manifest["counts"]["no_image"] == 60
     assert [r["exhibit_id"] for r in read("no_image")] == ["m:29", "m:29"]
     assert all(r["image_key"] == f"k{r['exhibit_id'][2:]}" for r in general)
-    assert {r["task"] for r in read("category")} == {"category"}
-    again = build_benchmarks(qa, index, tmp_path / "bench2", seed=0, max_leak_distance=None)
+    assert {r["task"] for r in general} == {"general"}
+    assert not (tmp_path / "bench" / "category.parquet").exists()  # Category-wise is General's breakdown
+    again = build_benchmarks(qa, index, tmp_path / "bench2", seed=0, leak_min_matches=None)
     assert again["content_hash"] == manifest["content_hash"]
 
 

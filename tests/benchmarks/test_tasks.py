@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from museumvqa.errors import UserError
+from museumvqa.sample import met_sample_records
 from museumvqa.tasks.build import build_benchmarks
 from museumvqa.tasks.continents import continent_of
-from museumvqa.tasks.leaks import dhash, find_leaks
 from museumvqa.tasks.registry import task_names
 from museumvqa.tasks.views import exhibit_views
 
@@ -38,6 +38,9 @@ def test_every_task_is_built_from_test_exhibits_only(built: tuple[Path, dict]) -
     assert manifest["exhibits"] == {"train": 6, "val": 1, "test": 3}
     for name in task_names():
         rows = _rows(out, name)
+        if name == "robustness":  # the small museum has real views only
+            assert not rows and "generated views" in manifest["tasks"][name]["empty_reason"]
+            continue
         assert rows, name
         assert {r["exhibit_id"] for r in rows} <= test_exhibits
         assert {r["task"] for r in rows} == {name}
@@ -49,24 +52,27 @@ def test_every_task_is_built_from_test_exhibits_only(built: tuple[Path, dict]) -
 def test_task_contents(built: tuple[Path, dict]) -> None:
     out, manifest = built
     general = _rows(out, "general")
-    # 3 test exhibits x 4 English questions (title, medium, department, birth year), on the main view
+    # 3 test exhibits x 5 English questions (title, medium, department, two birth years), on the main view
     assert (
-        len(general) == 12 and {r["language"] for r in general} == {"en"} and {r["view"] for r in general} == {"main"}
+        len(general) == 15 and {r["language"] for r in general} == {"en"} and {r["view"] for r in general} == {"main"}
     )
-    assert _rows(out, "category") == [{**r, "task": "category"} for r in general]
+    assert not (out / "category.parquet").exists()  # Category-wise is General's declared breakdown
     unanswerable = _rows(out, "unanswerable")
-    assert {r["category"] for r in unanswerable} == {"department", "birth_year"} and len(unanswerable) == 6
+    # the maker's birth year asked without naming the maker; not the department, not "When did Rembrandt die?"
+    assert {r["template_id"] for r in unanswerable} == {"birth_year-maker-1"} and len(unanswerable) == 3
     multilanguage = _rows(out, "multilanguage")
-    assert {r["language"] for r in multilanguage} == {"fr"} and len(multilanguage) == 3
+    # the French title (a neutral gold) is asked; the French medium question with an English gold is not
+    assert {(r["language"], r["category"]) for r in multilanguage} == {("fr", "title")} and len(multilanguage) == 3
+    assert manifest["multilanguage_gold"] == {"questions": 6, "gold_in_question_language": 3}
     multiangle = _rows(out, "multiangle")
     # only Met exhibits have a second (real) view; each English question asked on both
     met_test = {r["exhibit_id"] for r in general if r["museum"] == "met"}
-    assert len(multiangle) == 2 * 4 * len(met_test)
+    assert len(multiangle) == 2 * 5 * len(met_test)
     per_question: dict[str, list[str]] = {}
     for r in multiangle:
         per_question.setdefault(r["question_id"], []).append(r["view"])
     assert all(views == ["main", "real"] for views in per_question.values())
-    assert manifest["tasks"]["multiangle"]["views"] == {"main": 4 * len(met_test), "real": 4 * len(met_test)}
+    assert manifest["tasks"]["multiangle"]["views"] == {"main": 5 * len(met_test), "real": 5 * len(met_test)}
 
 
 def test_manifest_names_an_exact_task_version(built: tuple[Path, dict], small_museum: dict, tmp_path: Path) -> None:
@@ -85,14 +91,16 @@ def test_museum_hold_out_reports_and_removes_the_near_duplicate(small_museum: di
     assert manifest["split_mode"] == "museum"
     assert manifest["exhibits"]["test"] == 2
     leaks = pq.read_table(tmp_path / "leaks.parquet").to_pylist()
-    # other:2 is a resized photograph of a Met painting; other:1 is a painting of its own
-    assert [(r["test_exhibit"], r["other_split"]) for r in leaks] == [("other:2", "train")]
-    assert leaks[0]["distance"] <= 4
+    # other:2 is a resized photograph of a Met painting (found in its photograph and in its detail crop);
+    # other:1 is a painting of its own
+    copied = f"met:{json.loads(met_sample_records().read_text())['objects'][0]['accessionNumber']}"
+    assert {(r["test_exhibit"], r["other_exhibit"], r["other_split"]) for r in leaks} == {("other:2", copied, "train")}
+    assert all(r["matches"] >= manifest["leaks"]["min_matches"] for r in leaks)
     general = _rows(tmp_path, "general")
-    assert {r["exhibit_id"] for r in general} == {"other:1"} and len(general) == 4
-    assert manifest["counts"]["test_removed_as_leak"] == 5
+    assert {r["exhibit_id"] for r in general} == {"other:1"} and len(general) == 5
+    assert manifest["counts"]["test_removed_as_leak"] == 7
     assert manifest["tasks"]["multiangle"]["rows"] == 0
-    assert "two or more indexed views" in manifest["tasks"]["multiangle"]["empty_reason"]
+    assert "two or more real photographs" in manifest["tasks"]["multiangle"]["empty_reason"]
     removed = {r["exhibit_id"] for r in _rows(tmp_path, "split") if r["removed_as_leak"]}
     assert removed == {"other:2"}
 
@@ -111,12 +119,12 @@ def test_english_only_primary_only_data_gives_empty_tasks_with_reasons(small_mus
     index = pq.read_table(small_museum["index"])
     primary = tmp_path / "index.parquet"
     pq.write_table(index.filter(pc.equal(index["role"], "primary")), primary)
-    manifest = build_benchmarks(write, primary, tmp_path / "out", seed=0, test_fraction=0.3, max_leak_distance=None)
+    manifest = build_benchmarks(write, primary, tmp_path / "out", seed=0, test_fraction=0.3, leak_min_matches=None)
     assert manifest["tasks"]["multilanguage"]["rows"] == 0
     assert manifest["tasks"]["multilanguage"]["empty_reason"] == "the QA table holds English questions only"
     assert manifest["tasks"]["multiangle"]["rows"] == 0
     assert pq.read_table(tmp_path / "out" / "multiangle.parquet").num_rows == 0
-    assert manifest["tasks"]["general"]["rows"] == 12
+    assert manifest["tasks"]["general"]["rows"] == 15
 
 
 def test_generated_views_come_after_real_ones_and_are_flagged(small_museum: dict, tmp_path: Path) -> None:
@@ -133,31 +141,43 @@ def test_generated_views_come_after_real_ones_and_are_flagged(small_museum: dict
     assert any(label == "generated" for items in views.values() for _, label in items)
 
 
-def test_find_leaks_is_exact_within_the_distance() -> None:
-    hashes = {"t1": 0b1111, "t2": (1 << 63) | 0b1, "a": 0b0111, "b": 0, "c": (1 << 63)}
-    split = {"t1": "test", "t2": "test", "a": "train", "b": "val", "c": "train"}
-    assert find_leaks(hashes, split, max_distance=1) == [("t1", "a", 1), ("t2", "c", 1)]
-    assert find_leaks(hashes, split, max_distance=4) == [
-        ("t1", "a", 1),
-        ("t1", "b", 4),
-        ("t2", "a", 3),
-        ("t2", "b", 2),
-        ("t2", "c", 1),
-    ]
-
-
-def test_dhash_sees_a_resized_copy_not_another_painting(small_museum: dict) -> None:
-    from PIL import Image
-
-    views = Path(small_museum["qa"]).parent / "views"
-    copy = Image.open(views / "copy.jpg")
-    assert dhash(copy) == dhash(copy.resize((50, 40)))
-    assert (dhash(copy) ^ dhash(copy.rotate(90, expand=True))).bit_count() > 10
-
-
 def test_continent_of_origin() -> None:
     assert continent_of(["Italian, Rimini"]) == "Europe"
     assert continent_of([None, "India (Basohli, Jammu)"]) == "Asia"
     assert continent_of(["", "French"]) == "Europe"
     assert continent_of(["Unknown workshop"]) == "unknown"
     assert continent_of(["Japanese, made for the European market"]) == "Asia"
+
+
+def test_generated_views_form_the_robustness_variant_never_multiangle(small_museum: dict, tmp_path: Path) -> None:
+    """Half the exhibits' second view flagged generated: MultiAngle keeps real photographs only, the
+    robustness variant the generated ones, each beside the main view."""
+    index = pq.read_table(small_museum["index"])
+    additional = [i for i, role in enumerate(index["role"].to_pylist()) if role == "additional"]
+    flagged = set(additional[::2])
+    path = tmp_path / "index.parquet"
+    if "generated" in index.column_names:
+        index = index.drop_columns(["generated"])
+    pq.write_table(index.append_column("generated", pa.array([i in flagged for i in range(index.num_rows)])), path)
+    # the edited index has no shards beside it, so no pixels for the leak check
+    manifest = build_benchmarks(small_museum["qa"], path, tmp_path / "out", seed=0, test_fraction=0.5, leak_min_matches=None)
+    multiangle, robustness = _rows(tmp_path / "out", "multiangle"), _rows(tmp_path / "out", "robustness")
+    assert multiangle and robustness
+    assert {r["view"] for r in multiangle} == {"main", "real"}
+    assert {r["view"] for r in robustness} == {"main", "generated"}
+    assert not {r["exhibit_id"] for r in multiangle} & {r["exhibit_id"] for r in robustness}
+    assert manifest["tasks"]["robustness"]["views"]["generated"] == manifest["tasks"]["robustness"]["views"]["main"]
+
+
+def test_train_in_english_only_is_the_papers_multilanguage_setting(small_museum: dict, tmp_path: Path) -> None:
+    both = build_benchmarks(small_museum["qa"], small_museum["index"], tmp_path / "all", seed=0, test_fraction=0.3)
+    english = build_benchmarks(
+        small_museum["qa"], small_museum["index"], tmp_path / "en", seed=0, test_fraction=0.3, train_languages=["en"]
+    )
+    train = _rows(tmp_path / "en", "train")
+    assert train and {r["language"] for r in train} == {"en"}
+    assert english["counts"]["train_other_languages"] == both["counts"]["train"] - english["counts"]["train"] > 0
+    assert english["train_languages"] == ["en"] and both["train_languages"] is None
+    assert english["content_hash"] == both["content_hash"]  # the task sets do not change, only what is trained on
+    with pytest.raises(UserError, match="--train-languages de: the QA table has none"):
+        build_benchmarks(small_museum["qa"], small_museum["index"], tmp_path / "de", train_languages=["de"])

@@ -55,6 +55,12 @@ FORMAT_FIXTURES: dict[str, tuple[Path, dict[str, Path]]] = {
     "lido": (REAL / "inp-romania", {}),
     "mapping": (REAL / "cooper-hewitt" / "objects", {"mapping": REAL / "cooper-hewitt" / "mapping.yaml"}),
     "toy-artic-csv": (REAL / "artic-chicago" / "someArtworks-subset.csv", {}),
+    "smithsonian": (REAL / "smithsonian", {}),
+    "linked-art": (REAL / "linked-art", {}),
+    "wikidata": (FIXTURES / "wikidata_entities", {}),  # written from the specification: no real export found
+    # one file: LIDO's folder detection claims any folder of *.xml (see test_edm.py)
+    "edm": (REAL / "europeana-edm" / "europeana-oai" / "92064-bildarchivaustria_Preview_305640.xml", {}),
+    "dpla": (REAL / "dpla", {}),
 }
 
 

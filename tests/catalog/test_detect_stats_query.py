@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from catalog_helpers import FIXTURES
 
-from museumvqa.catalog.adapters import detect_format
+from museumvqa.catalog.adapters import ADAPTERS, detect_format
 from museumvqa.catalog.ingest import ALLOW_REJECTS, ingest
 from museumvqa.catalog.query import run_query
 from museumvqa.catalog.stats import catalog_stats
@@ -31,8 +31,9 @@ def test_each_format_is_detected(sample_dir: Path, tate_dir: Path) -> None:
 
 def test_undetectable_input_lists_the_formats(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(UserError, match="pass --format, one of: lido, mapping, met-api, met-csv, tate"):
+    with pytest.raises(UserError, match="pass --format, one of: ") as error:
         detect_format(tmp_path / "notes.txt")
+    assert all(name in str(error.value) for name in ADAPTERS)  # every registered format, new ones included
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +91,8 @@ def test_make_adapter_checks_its_options(tmp_path: Path) -> None:
         make_adapter("mapping")
     with pytest.raises(UserError, match="--image-dir only applies to format 'met-api'"):
         make_adapter("tate", image_dir=tmp_path)
-    with pytest.raises(UserError, match="unknown format 'bogus'; known formats: lido, mapping, met-api"):
+    with pytest.raises(UserError, match="unknown format 'bogus'; known formats: ") as error:
         make_adapter("bogus")
+    assert all(name in str(error.value) for name in ADAPTERS)
     (tmp_path / "m.yaml").write_text("museum: m\nid: id\nfields:\n  title: t\n")
     assert make_adapter("mapping", mapping=tmp_path / "m.yaml").name == "mapping"

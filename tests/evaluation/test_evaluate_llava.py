@@ -16,7 +16,7 @@ from museumvqa.evaluation.predict import predict
 from museumvqa.evaluation.run import answer_budget, evaluate_run
 from museumvqa.models.llava import LlavaAnswerer, new_tiny_llava
 
-TASKS = ("general", "category", "multiangle", "unanswerable", "multilanguage")
+TASKS = ("general", "multiangle", "unanswerable", "multilanguage")
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:

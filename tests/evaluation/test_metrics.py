@@ -125,6 +125,8 @@ def test_bleu_equals_sacrebleu_called_directly() -> None:
     for order in (1, 2):
         direct = BLEU(max_ngram_order=order, effective_order=True).corpus_score(hyps, streams).score
         assert figures[f"bleu{order}"].value == pytest.approx(direct)
+    standard = BLEU(max_ngram_order=2).corpus_score(hyps, streams).score  # sacrebleu's defaults
+    assert figures["bleu2_standard"].value == pytest.approx(standard)
 
 
 def test_reference_streams_pad_with_the_first_alias() -> None:
@@ -136,6 +138,14 @@ def test_bleu2_of_one_word_answers_uses_effective_order() -> None:
     figures = compute_figures(["oil", "gold"], [["oil"], ["wood"]], ["en", "en"], bootstrap=10)
     assert figures["bleu1"].value == pytest.approx(50.0)
     assert figures["bleu2"].value == pytest.approx(50.0)
+    # standard BLEU-2 (no effective order): no bigram anywhere, so 0, even for a perfect system
+    assert figures["bleu2_standard"].value == 0.0
+    assert compute_figures(["oil"], [["oil"]], ["en"], bootstrap=2)["bleu2_standard"].value == 0.0
+
+
+def test_bleu_labels_say_which_bleu() -> None:
+    assert METRICS["bleu2_standard"].label == "BLEU-2"
+    assert METRICS["bleu2"].label == "BLEU-2 (effective order)"
 
 
 def _many() -> tuple[list[str], list[list[str]], list[str]]:

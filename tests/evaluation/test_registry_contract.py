@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -42,7 +44,7 @@ TOY_TASK = Task(
 )
 METRIC_NAMES = [*METRICS, TOY_METRIC.name]  # taken before the toys are registered
 TASK_NAMES = [*TASKS, TOY_TASK.name]
-ANSWERERS = ("baseline:majority", "baseline:catalogue")
+ANSWERERS = ("baseline:majority", "oracle:catalogue")
 
 
 @pytest.fixture(scope="module")
@@ -56,14 +58,26 @@ def toys() -> Iterator[None]:
         del METRICS[TOY_METRIC.name], TASKS[TOY_TASK.name]
 
 
+def _flag_generated(index_path: Path) -> None:
+    """Every other exhibit's second view flagged generated, so MultiAngle (real views) and the robustness
+    variant (generated views) both have rows."""
+    index = pq.read_table(index_path)
+    additional = [i for i, role in enumerate(index["role"].to_pylist()) if role == "additional"]
+    flagged = set(additional[1::2])
+    if "generated" in index.column_names:
+        index = index.drop_columns(["generated"])
+    pq.write_table(index.append_column("generated", pa.array([i in flagged for i in range(index.num_rows)])), index_path)
+
+
 @pytest.fixture(scope="module")
 def run(small_museum_run: Path, toys: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Task sets (every registered task), two baselines' predictions and scores, and the report."""
     folder = tmp_path_factory.mktemp("contract")
     shutil.copytree(small_museum_run / "shards", folder / "shards")
+    _flag_generated(folder / "shards" / "index.parquet")
     manifest = build_benchmarks(
         small_museum_run / "qa.parquet",
-        small_museum_run / "shards" / "index.parquet",
+        folder / "shards" / "index.parquet",
         folder / "benchmarks",
         seed=0,
         test_fraction=0.3,
@@ -75,7 +89,7 @@ def run(small_museum_run: Path, toys: None, tmp_path_factory: pytest.TempPathFac
 
 
 def _predictions(run: dict[str, Any], task: str) -> list[dict[str, Any]]:
-    path = Path(run["scores"]["baseline:catalogue"]["predictions"])
+    path = Path(run["scores"]["oracle:catalogue"]["predictions"])
     return [row for row in read_predictions(path) if row["task"] == task]
 
 
@@ -118,7 +132,8 @@ def test_task_builds_and_is_scored_and_reported(run: dict[str, Any], name: str) 
     assert f"### {name} (n = {info['rows']}, 95% bootstrap intervals)" in run["report"]
     for breakdown in task.breakdowns:
         if breakdown.headline:
-            assert f"### {name}: per {breakdown.field}" in run["report"]
+            named = f"{breakdown.title} ({name} per {breakdown.field})" if breakdown.title else f"{name}: per {breakdown.field}"
+            assert f"### {named}" in run["report"]
     for section in task.sections:
         assert (run["folder"] / "report_files" / f"{section.name}.png").is_file()
 

@@ -52,8 +52,13 @@ def _write(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def _values(figures: dict[str, Figure]) -> dict[str, float]:
-    return {name: round(fig.value, 2) for name, fig in figures.items() if not name.startswith("bleu")}
+def _values(figures: dict[str, Figure], lenient: bool = False) -> dict[str, float]:
+    """The strict answer metrics' values (or, with `lenient`, the lenient ones)."""
+    return {
+        name: round(fig.value, 2)
+        for name, fig in figures.items()
+        if not name.startswith("bleu") and name.startswith("lenient_") == lenient
+    }
 
 
 def test_score_file_by_hand(tmp_path: Path) -> None:
@@ -81,6 +86,12 @@ def test_score_file_by_hand(tmp_path: Path) -> None:
         "exact_match": 0.0,
     }
     assert set(_values(scores["majority"]["general"]["overall"]).values()) == {25.0}  # 1 of 4 everywhere
+    # no accent, date or surname in these answers: lenient matching says what strict matching says
+    assert _values(tuned["overall"], lenient=True) == {
+        "lenient_exact_match": 25.0,
+        "lenient_complete_precision": 50.0,
+        "lenient_partial_precision": 83.33,
+    }
     assert tuned["overall"]["bleu1"].n == 4
     assert tuned["by_category"]["title"]["exact_match"].n == 2
 
@@ -116,19 +127,21 @@ def test_scores_table_puts_answerers_side_by_side(tmp_path: Path) -> None:
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1].startswith("25.0 [") and cells[2].startswith("50.0 [")
     title = next(line for line in lines if line.startswith("| title |"))
-    # title: n 2; majority 0 everywhere; tuned partial precision 100, complete precision 100, partial recall 75, exact 50
-    assert [c.strip() for c in title.strip("|").split("|")] == [
-        "title",
-        "2",
-        "0.0",
-        "0.0",
-        "0.0",
-        "0.0",
-        "100.0",
-        "100.0",
-        "75.0",
-        "50.0",
-    ]
+    # title: n 2; majority 0 everywhere; tuned partial precision 100, complete precision 100, partial recall 75,
+    # exact 50, lenient exact 50
+    cells = [c.strip() for c in title.strip("|").split("|")]
+    assert cells[:7] == ["title", "2", *["0.0 [0.0, 0.0]"] * 5]
+    assert cells[7:9] == ["100.0 [100.0, 100.0]", "100.0 [100.0, 100.0]"]  # both title answers have p = 1
+    # partial recall 75 over r = 1, 1/2: resamples give 50, 75 or 100; exact match 50 over 1, 0: 0, 50 or 100
+    assert cells[9].startswith("75.0 [") and cells[10].startswith("50.0 [") and cells[11].startswith("50.0 [")
+    low, high = (float(x) for x in cells[9].removeprefix("75.0 [").rstrip("]").split(", "))
+    assert 50.0 <= low <= 75.0 <= high <= 100.0
+    # General's per-category breakdown is the Category-wise task
+    assert (
+        "### Category-wise (general per category) (value [95% bootstrap interval], strict matching unless marked "
+        "(lenient))" in lines
+    )
+    assert any(line.startswith("Matching is strict (normalised words) unless a label says (lenient)") for line in lines)
 
 
 def _bad(**changes: object) -> str:

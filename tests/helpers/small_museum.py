@@ -29,12 +29,16 @@ def _views(src: Path, folder: Path, name: str) -> list[ImageRef]:
 
 
 def _qa(exhibit_id: str, title: str, department: str) -> list[dict]:
-    rows = [
-        ("title", "en", False, "What is the title of this painting?", [title]),
-        ("medium", "en", True, "What is this painting made of?", ["Oil on canvas"]),
-        ("department", "en", False, "Which department holds this painting?", [department]),
-        ("birth_year", "en", False, "When was the artist of this painting born?", ["1606"]),
-        ("title", "fr", False, "Quel est le titre de ce tableau ?", [title]),
+    """Questions of each kind: visual, catalogue, knowledge (the maker unnamed), a person named (not
+    knowledge), a French one with a neutral gold and one whose gold is English (not MultiLanguage)."""
+    rows = [  # category, language, template, visual, knowledge, answer language, question, answers
+        ("title", "en", "title-1", False, False, "en", "What is the title of this painting?", [title]),
+        ("medium", "en", "medium-1", True, False, "en", "What is this painting made of?", ["Oil on canvas"]),
+        ("department", "en", "department-1", False, False, "en", "Which department holds this painting?", [department]),
+        ("birth_year", "en", "birth_year-maker-1", False, True, "*", "When was the maker of this painting born?", ["1606"]),
+        ("death_year", "en", "death_year-1", False, False, "*", "When did Rembrandt die?", ["1669"]),
+        ("title", "fr", "title-1", False, False, "*", "Quel est le titre de ce tableau ?", [title]),
+        ("medium", "fr", "medium-1", True, False, "en", "En quoi est fait ce tableau ?", ["Oil on canvas"]),
     ]
     return [
         {
@@ -42,12 +46,14 @@ def _qa(exhibit_id: str, title: str, department: str) -> list[dict]:
             "exhibit_id": exhibit_id,
             "category": category,
             "language": language,
-            "template_id": f"{category}-1",
+            "template_id": template,
             "question": question,
             "answers": answers,
             "visual": visual,
+            "knowledge": knowledge,
+            "answer_language": answer_language,
         }
-        for category, language, visual, question, answers in rows
+        for category, language, template, visual, knowledge, answer_language, question, answers in rows
     ]
 
 

@@ -59,7 +59,7 @@ def museums(work: Path) -> Iterator[Museum]:
                 p for p in sorted(folder.iterdir()) if p.suffix in (".csv", ".json", ".jsonl")
             )
             yield Museum(folder.name, (data,), MappingAdapter.from_yaml(mapping))
-        else:
+        elif any(folder.glob("*.xml")):  # LIDO; folders of other formats (Linked Art, EDAN, ...) are not in the key
             yield Museum(folder.name, (folder,), LidoAdapter())
 
 

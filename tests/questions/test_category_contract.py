@@ -36,11 +36,17 @@ def test_facts_on_real_records(name: str, met_exhibits: list[Exhibit]) -> None:
 
 
 def test_one_definition_of_knowledge() -> None:
+    """What no photograph shows: not the department (the picture often shows it) nor the creator's role."""
     assert knowledge_categories() == {
-        "acquisition", "credit_line", "department", "creator_role",
-        "birth_year", "death_year", "birth_place", "death_place", "nationality",
+        "acquisition", "credit_line", "birth_year", "death_year", "birth_place", "death_place", "nationality",
     }  # fmt: skip
     assert not any(CATEGORIES[c].visual for c in knowledge_categories())
+    for lang in available_languages():
+        for t in load_language(lang).templates:
+            # a knowledge question names no one: "When did Carpaccio die?" is answered without the image
+            assert t.knowledge == (t.category in knowledge_categories() and "person" not in t.placeholders), t
+        unnamed = {t.category for t in load_language(lang).templates if t.knowledge}
+        assert unnamed == knowledge_categories(), lang  # every knowledge category can be asked unnamed
 
 
 def test_unknown_category_is_one_line() -> None:

@@ -136,7 +136,7 @@ def test_cli_build_stats_export_and_merge(ingested_sample: Path, run: Path, tmp_
     assert stats.returncode == 0, stats.stderr
     counts = json.loads(stats.stdout)
     assert counts["category"]["title"] == 174 and counts["language"]["sv"] == 166 and counts["language"]["en"] == 340
-    assert counts["kind"] == {"knowledge": sum(counts["category"].values())}
+    assert counts["kind"] == {"catalogue": sum(counts["category"].values())}  # titles and centuries
     exported = museumvqa(
         "export", "--format", "llava", "--qa", str(out / "qa.parquet"), "--shards", str(run / "shards"),
         "--out", str(tmp_path / "llava"),

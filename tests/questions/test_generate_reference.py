@@ -57,7 +57,8 @@ def reference(exhibits: list[Exhibit], languages: list[str], max_per_category: i
             named = set(re.findall(r"\w+", " ".join(phrases.values()).casefold()))
             named -= set(re.findall(r"\w+", " ".join(plain.values()).casefold()))
             for category, fact in facts.items():
-                pool = [t for t in spec.templates if t.category == category]
+                # the work's one maker is asked about unnamed ("the maker of this work"), anyone else by name
+                pool = [t for t in spec.templates if t.category == category and t.names_someone == bool(fact.slots)]
                 answer = gold(fact, spec, glossary)
                 if answer is None:
                     continue
@@ -79,6 +80,7 @@ def reference(exhibits: list[Exhibit], languages: list[str], max_per_category: i
                             "question": t.text.format_map({**(plain if said_away else phrases), **fact.slots}),
                             "answers": answer.answers,
                             "visual": t.visual,
+                            "knowledge": t.knowledge,
                             "answer_language": answer.language,
                             "derived": answer.derived,
                         }

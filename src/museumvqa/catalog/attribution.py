@@ -69,7 +69,7 @@ _BARE = re.compile(rf"^\s*(?:{_ALTERNATION})\s*:?\s*$", re.IGNORECASE)
 # Words that say nobody is known, as whole values or a value's head ("Unknown artist", "Okänd konstnär").
 _UNKNOWN = re.compile(
     r"^[\[(]?\s*(unknown|unidentified|anonymous|anon\.?|not known|not recorded|no maker|maker unknown|"
-    r"artist unknown|okänd|okänt|okända|obekant|anonym|anonymt|inconnu|inconnue|anonyme|unbekannt|anonym|"
+    r"artist unknown|okänd|okänt|okända|obekant|anonym|anonymt|inconnu|inconnue|anonyme|unbekannt|unbestimmter|unbestimmt|"
     r"desconocido|desconocida|anónimo|anónima|sconosciuto|anonimo|ignoto|onbekend|anoniem|tuntematon|nimetön|"
     r"anonim|necunoscut|nieznany|ismeretlen|neznámý|neznámy|ukjent|ukendt|"
     r"necunoscută|n\.\s?n\.|nn|n/a|\?+)(?!\w)",
@@ -96,7 +96,8 @@ _ORGANISATION_NAME = re.compile(
     r"society|association|institute|museum|gallery|galleries|press|publishers?|printers|verlag|éditeur|"
     r"editions|éditions|royal .* (factory|manufactory)|manufacture)\b\.?$)|"
     r"^(the )?\w.* (company|manufactory|factory|works|pottery|glassworks|porcelain factory)\b|"
-    r"\b(inc|ltd|llc|gmbh|co)\.?(,|$)",
+    r"\b(inc|ltd|llc|gmbh|co)\.?(,|$)|"
+    r"\w*(anstalt|druckerei)\b",  # German firms: 'Lithographische Anstalt', 'Steindruckerei'
     re.IGNORECASE,
 )
 

@@ -19,8 +19,16 @@ from tqdm import tqdm
 
 from museumvqa import __version__
 from museumvqa.catalog.adapters import Adapter, RawRecord, RecordRejected, detect_adapter
+from museumvqa.catalog.adapters.base import DELETED_AT_SOURCE
 from museumvqa.catalog.people import PeopleIndex
-from museumvqa.catalog.schema import REJECT_SCHEMA, Exhibit, exhibits_to_table, make_exhibit_id
+from museumvqa.catalog.schema import (
+    EXHIBIT_SCHEMA,
+    REJECT_SCHEMA,
+    Exhibit,
+    exhibits_to_table,
+    make_exhibit_id,
+    upgrade_exhibits_table,
+)
 from museumvqa.errors import UserError
 from museumvqa.io import write_json
 
@@ -141,15 +149,17 @@ class RejectGuard:
     """When a run has lost too much: one reject reason over `max_share` of a file's records fails the ingest.
 
     A catalogue whose records are mostly rejected (a misread id, a wrong format) must not end "ok".
+    Records a harvest reported deleted at the source are expected rejects and never count.
     """
 
     max_share: float = 0.05
     allow: bool = False
 
     def check(self, path: Path, records: int, reasons: Counter[str], examples: dict[str, list[str]]) -> None:
-        if self.allow or not reasons:
+        counted = Counter({reason: n for reason, n in reasons.items() if reason != DELETED_AT_SOURCE})
+        if self.allow or not counted:
             return
-        reason, count = reasons.most_common(1)[0]
+        reason, count = counted.most_common(1)[0]
         if count > self.max_share * records:
             raise UserError(
                 f"{path}: {count} of {records} records ({count / records:.0%}) rejected for one reason: "
@@ -331,7 +341,11 @@ def _carry_over(
     stats.inputs.extend(manifest["inputs"])
     for writer, name in ((exhibits, "exhibits"), (rejects, "rejects")):
         for part in sorted((out / name).glob("*.parquet")):
-            shutil.copyfile(part, writer.folder / f"part-{writer.parts:05d}.parquet")
+            target = writer.folder / f"part-{writer.parts:05d}.parquet"
+            if name == "exhibits" and not pq.read_schema(part).equals(EXHIBIT_SCHEMA):
+                pq.write_table(upgrade_exhibits_table(pq.read_table(part)), target)  # written before Value.uri
+            else:
+                shutil.copyfile(part, target)
             writer.parts += 1
     for part in sorted((out / "exhibits").glob("*.parquet")):
         pf = pq.ParquetFile(part)

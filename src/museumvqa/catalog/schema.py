@@ -3,6 +3,13 @@
 Adapters produce `Exhibit` objects; everything downstream reads them back from Parquet
 through `exhibit_from_row`, so no stage after ingest knows a source format.
 Unknown values are absent (None / missing key), never the empty string.
+
+A `Value` keeps the text as catalogued (`value`, `lang`) apart from what it means: `role` is a creator's
+role ("Artist", "Printer") and nothing else, because question generation and attribution read it as one;
+`uri` is the value's vocabulary id (AAT, Wikidata, ULAN, Iconclass ... URI) where the source gives one.
+Exhibit Parquet files written before `uri` existed have a three-field value struct; they read back with
+`uri` None (`exhibit_from_row`, `questions.records`), and `upgrade_exhibits_table` brings them to the
+current schema where old and new parts meet (an appended ingest run).
 """
 
 from __future__ import annotations
@@ -60,7 +67,8 @@ def clean_text(value: Any) -> str | None:
 
 
 class Value(NamedTuple):
-    """One attribute value with its language tag (BCP-47, None when the source does not say).
+    """One attribute value with its language tag (BCP-47, None when the source does not say), a creator's
+    role, and the value's vocabulary id.
 
     The leaf records (Value, ImageRef, Person) are named tuples: Arrow converts tuples to structs
     in C (`exhibits_to_table`), and ingest makes ~15 of them per record.
@@ -68,7 +76,8 @@ class Value(NamedTuple):
 
     value: str
     lang: str | None = "en"
-    role: str | None = None  # e.g. creator role "Artist", "Printer"
+    role: str | None = None  # a creator's role only ("Artist", "Printer"); never an id
+    uri: str | None = None  # vocabulary id: "http://vocab.getty.edu/aat/300015050", "http://www.wikidata.org/entity/Q296955"
 
 
 class ImageRef(NamedTuple):
@@ -112,8 +121,10 @@ class Exhibit:
     rights: str | None = None
     url: str | None = None
 
-    def add(self, attribute: str, value: Any, lang: str | None = "en", role: str | None = None) -> None:
-        """Add a value to an attribute, skipping empty values and exact duplicates."""
+    def add(
+        self, attribute: str, value: Any, lang: str | None = "en", role: str | None = None, uri: str | None = None
+    ) -> None:
+        """Add a value to an attribute, skipping empty values and exact duplicates (same text, language, role, id)."""
         if attribute not in _ATTRIBUTE_SET:
             raise KeyError(f"unknown attribute {attribute!r}; known: {', '.join(ATTRIBUTES)}")
         if value is None or value == "":  # most absent values: skip the call
@@ -121,7 +132,9 @@ class Exhibit:
         text = clean_text(value)
         if text is None:
             return
-        item = _tuple_new(Value, (text, lang, None if role is None else clean_text(role)))
+        item = _tuple_new(
+            Value, (text, lang, None if role is None else clean_text(role), None if uri is None else clean_text(uri))
+        )
         values = self.attributes.get(attribute)
         if values is None:
             self.attributes[attribute] = [item]
@@ -160,9 +173,12 @@ class Exhibit:
 _tuple_new = tuple.__new__
 
 
-def new_value(fields: tuple[str, str | None, str | None]) -> Value:
-    """A Value from (value, lang, role), skipping the keyword handling of its constructor (ingest's hot path)."""
-    return _tuple_new(Value, fields)
+def new_value(fields: tuple[str, str | None, str | None] | tuple[str, str | None, str | None, str | None]) -> Value:
+    """A Value from (value, lang, role[, uri]), skipping the keyword handling of its constructor (ingest's hot path).
+
+    A three-field tuple gets `uri` None: a Value must always have every field, or Arrow cannot convert it.
+    """
+    return _tuple_new(Value, fields if len(fields) == 4 else (*fields, None))
 
 
 _LETTERS = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "đ": "d",
@@ -193,7 +209,7 @@ def make_exhibit_id(museum: str, accession: str) -> str:
     return f"{museum}:{accession}"
 
 
-_VALUE = pa.struct([("value", pa.string()), ("lang", pa.string()), ("role", pa.string())])
+_VALUE = pa.struct([("value", pa.string()), ("lang", pa.string()), ("role", pa.string()), ("uri", pa.string())])
 _IMAGE = pa.struct([("uri", pa.string()), ("role", pa.string()), ("view", pa.string()), ("licence", pa.string())])
 PERSON_STRUCT = pa.struct(
     [
@@ -286,8 +302,22 @@ def _non_empty(attributes: dict[str, list[Value]]) -> dict[str, list[Value]]:
     return {name: values for name, values in attributes.items() if values}
 
 
+def upgrade_exhibits_table(table: pa.Table) -> pa.Table:
+    """An exhibits table of an older schema (values without `uri`) as EXHIBIT_SCHEMA, the new fields null.
+
+    Arrow casts structs by field name, filling fields the source lacks with nulls (older pyarrow cannot:
+    the rows are rebuilt then, which only ever happens to a run written before the field existed).
+    """
+    if table.schema.equals(EXHIBIT_SCHEMA):
+        return table
+    try:
+        return table.select(EXHIBIT_SCHEMA.names).cast(EXHIBIT_SCHEMA)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, KeyError):
+        return pa.Table.from_pylist(table.to_pylist(), schema=EXHIBIT_SCHEMA)
+
+
 def exhibit_from_row(row: dict[str, Any]) -> Exhibit:
-    """Inverse of exhibit_to_row."""
+    """Inverse of exhibit_to_row; a value struct of an older file (no `uri`) reads with `uri` None."""
     attributes = {
         name: [Value(**v) for v in values] for name, values in (row.get("attributes") or {}).items() if values
     }

@@ -29,7 +29,10 @@ def register(app: typer.Typer) -> None:
             list[str] | None, typer.Option(help="Hold this museum out whole as the test set (repeatable).")
         ] = None,
         tasks: Annotated[str | None, typer.Option(help="Comma-separated tasks, or 'all'.")] = None,
-        max_leak_distance: Annotated[int | None, option(BenchmarksConfig, "max_leak_distance")] = None,
+        train_languages: Annotated[
+            str | None, typer.Option(help="Comma-separated languages of train/val (e.g. en: the paper's setting).")
+        ] = None,
+        leak_min_matches: Annotated[int | None, option(BenchmarksConfig, "leak_min_matches")] = None,
         config: ConfigFile = None,
         overrides: Overrides = None,
     ) -> None:
@@ -43,7 +46,8 @@ def register(app: typer.Typer) -> None:
             test_fraction=test_fraction,
             test_museums=test_museum,
             tasks=None if tasks == "all" else split(tasks),
-            max_leak_distance=max_leak_distance,
+            train_languages=split(train_languages),
+            leak_min_matches=leak_min_matches,
         )
         from museumvqa.tasks.build import build_benchmarks
         from museumvqa.tasks.registry import task_names
@@ -58,9 +62,12 @@ def register(app: typer.Typer) -> None:
             cfg.tasks or task_names(),
             exhibits=exhibits,
             test_museums=cfg.test_museums,
-            max_leak_distance=cfg.leak_distance,
+            train_languages=cfg.train_languages,
+            leak_min_matches=cfg.leak_check,
         )
-        typer.echo(f"exhibits {manifest['exhibits']}; leaks {manifest['leaks']['pairs']}; in {out}")
+        leaks = manifest["leaks"]
+        removed = f" ({leaks['test_exhibits_removed']} test exhibits removed)" if leaks["checked"] else " (not checked)"
+        typer.echo(f"exhibits {manifest['exhibits']}; leaks {leaks['pairs']}{removed}; in {out}")
         for name, info in manifest["tasks"].items():
             note = f"empty: {info['empty_reason']}" if not info["rows"] else f"version {info['content_hash']}"
             typer.echo(f"  {name}: {info['rows']} rows, {info['questions']} questions ({note})")

@@ -22,7 +22,9 @@ def register(app: typer.Typer) -> None:
         model: Annotated[
             list[str],
             typer.Option(
-                help="Model folder, hub id, baseline:majority, baseline:retrieval or file:PREDICTIONS.jsonl (repeatable)."
+                help="Model folder, hub id, a baseline (trained on the training split only: baseline:majority, "
+                "baseline:question-only, baseline:retrieval), an oracle that reads the test records "
+                "(oracle:catalogue), or file:PREDICTIONS.jsonl (repeatable)."
             ),
         ],
         tasks: Annotated[
@@ -100,6 +102,34 @@ def register(app: typer.Typer) -> None:
         per_model = scores_to_json(score_file(predictions, bootstrap=bootstrap, semantic=matcher))
         result = {model: {"predictions": str(predictions), "tasks": tasks} for model, tasks in per_model.items()}
         typer.echo(json.dumps(result, indent=2) if as_json else scores_table(result))
+
+    @app.command()
+    def compare(
+        predictions: Annotated[
+            list[Path], typer.Argument(help="Predictions JSONL files holding two or more answerers on the same rows.")
+        ],
+        metric: Annotated[
+            list[str] | None,
+            typer.Option(
+                help="Metric to compare (repeatable; default: partial_precision, complete_precision, exact_match)."
+            ),
+        ] = None,
+        bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals.", min=1)] = 1000,
+        seed: Annotated[int, typer.Option(help="Seed of the resamples.")] = 0,
+    ) -> None:
+        """Paired differences: the first answerer minus each other one, per task, on the same rows (refused
+        when the rows differ), with a paired bootstrap interval."""
+        from museumvqa.inputs import input_file
+
+        for path in predictions:
+            input_file(path, "PREDICTIONS", "a predictions JSONL file (from `evaluate` or your own model)")
+
+        from museumvqa.evaluation.comparisons import HEADLINE_METRICS, compare_files
+        from museumvqa.evaluation.tables import paired_table
+
+        metrics = metric or list(HEADLINE_METRICS)
+        first, differences = compare_files(predictions, metrics, bootstrap=bootstrap, seed=seed)
+        typer.echo(paired_table(first, differences, metrics).markdown())
 
     @app.command()
     def report(

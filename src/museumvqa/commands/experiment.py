@@ -15,6 +15,13 @@ ValTable = Annotated[Path, typer.Option("--val", help="Validation QA table the r
 Shards = Annotated[Path, typer.Option("--shards", help="Shards folder holding the images.")]
 Out = Annotated[Path, typer.Option(help="Experiment folder: one run folder each, JSON and PNG plot.")]
 Metric = Annotated[str, typer.Option(help="Validation score to compare (exact_match, partial_recall, bleu1, ...).")]
+Seeds = Annotated[
+    int,
+    typer.Option(
+        help="Runs per setting, seeds S, S+1, ... (S: the config's seed); reported as the mean with a 95% t-interval.",
+        min=1,
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -29,25 +36,39 @@ def register(app: typer.Typer) -> None:
         shards_dir: Shards,
         out: Out,
         steps: Annotated[int, typer.Option(help="Optimizer steps for each strategy (the same budget).", min=1)],
+        seeds: Seeds = 3,
         metric: Metric = "exact_match",
         config: ConfigFile = None,
         overrides: Overrides = None,
         quiet: Quiet = False,
     ) -> None:
-        """One random question per image per epoch vs all questions, same steps and seeds: scores over steps."""
+        """One random question per image per epoch vs all questions, same steps and seeds: scores over steps,
+        mean over seeds with a 95% t-interval."""
         from museumvqa.inputs import training_inputs
         from museumvqa.training.config import TrainConfig
 
         settings = load_settings(TrainConfig, config, overrides)
         training_inputs(train_table, val_table, shards_dir, out)
 
+        from museumvqa.evaluation.seeds import describe
         from museumvqa.training.experiments import sampling_experiment
 
         report = sampling_experiment(
-            settings, train_table, shards_dir, val_table, out, steps=steps, metric=metric, progress=not quiet
+            settings,
+            train_table,
+            shards_dir,
+            val_table,
+            out,
+            steps=steps,
+            seeds=seeds,
+            metric=metric,
+            progress=not quiet,
         )
-        for strategy, run in report["runs"].items():
-            typer.echo(f"{strategy}: {metric} {run['score']:.2f} after {run['steps']} steps ({run['seconds']:.0f} s)")
+        for strategy, summary in report["summary"].items():
+            per_seed = ", ".join(f"{v:.2f}" for v in summary["values"])
+            typer.echo(f"{strategy}: {metric} {describe(summary)} after {steps} steps; per seed {per_seed}")
+        typer.echo(f"all - one (paired by seed): {describe(report['difference']['all - one'], signed=True)}")
+        typer.echo(f"({report['interval']})")
         typer.echo(f"-> {out / 'sampling.json'}, {out / 'sampling.png'}")
 
     @group.command()
@@ -57,6 +78,7 @@ def register(app: typer.Typer) -> None:
         shards_dir: Shards,
         out: Out,
         sizes: Annotated[str, typer.Option(help="Nested training set sizes in questions, e.g. 100,300,1000.")],
+        seeds: Seeds = 3,
         metric: Metric = "exact_match",
         config: ConfigFile = None,
         overrides: Overrides = None,
@@ -73,11 +95,21 @@ def register(app: typer.Typer) -> None:
         settings = load_settings(TrainConfig, config, overrides)
         training_inputs(train_table, val_table, shards_dir, out)
 
+        from museumvqa.evaluation.seeds import describe
         from museumvqa.training.experiments import scaling_experiment
 
         report = scaling_experiment(
-            settings, train_table, shards_dir, val_table, out, sizes=counts, metric=metric, progress=not quiet
+            settings,
+            train_table,
+            shards_dir,
+            val_table,
+            out,
+            sizes=counts,
+            seeds=seeds,
+            metric=metric,
+            progress=not quiet,
         )
         for run in report["runs"]:
-            typer.echo(f"{run['size']} questions: {metric} {run['score']:.2f} ({run['steps']} steps)")
+            typer.echo(f"{run['size']} questions: {metric} {describe(run['summary'])} ({run['steps']} steps)")
+        typer.echo(f"({report['interval']})")
         typer.echo(f"-> {out / 'scaling.json'}, {out / 'scaling.png'}")

@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
         qa: Annotated[Path, typer.Argument(help="A QA Parquet file (questions/qa.parquet or a benchmark set).")],
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     ) -> None:
-        """Pairs per category, language, and visual/knowledge."""
+        """Pairs per category, language, and kind (visual, knowledge, catalogue)."""
         import json
 
         from museumvqa.questions.stats import qa_stats

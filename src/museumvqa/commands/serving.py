@@ -20,11 +20,32 @@ def register(app: typer.Typer) -> None:
         image: Annotated[Path, typer.Argument(help="Photo of an exhibit.")],
         question: Annotated[str, typer.Argument(help="The question, e.g. 'Who made this?'.")],
         model: Annotated[str, typer.Option(help="Model folder (or hub id at a site with hub access).")],
+        catalog: Annotated[
+            Path | None,
+            typer.Option(help="Run folder with exhibits/ and shards/: answer as `serve` does (exhibit recognised, "
+                         "record answers in the asker's language); the reason goes to stderr."),
+        ] = None,
+        mode: Annotated[str, typer.Option(help="With --catalog: grounded, retrieval or model.")] = "grounded",
+        language: Annotated[
+            str | None, typer.Option(help="With --catalog: the asker's language (default: detected).")
+        ] = None,
     ) -> None:
         """Answer a question about a photo."""
-        from museumvqa.serving.ask import ask as run_ask
+        if catalog is None:
+            from museumvqa.serving.ask import ask as run_ask
 
-        typer.echo(run_ask(image, question, model))
+            typer.echo(run_ask(image, question, model))
+            return
+        from museumvqa.inputs import run_folder
+
+        layout = RunLayout(catalog)
+        run_folder(catalog, "--catalog", (layout.exhibits.name, layout.shards.name))
+        from museumvqa.serving.ask import ask_museum
+        from museumvqa.serving.labels import page_words
+
+        reply = ask_museum(image, question, model, catalog, mode, language)
+        typer.echo(reply.answer if reply.answer is not None else page_words(reply.language)["ui"]["no_answer"])
+        typer.echo(reply.why, err=True)
 
     @app.command()
     def serve(

@@ -11,9 +11,18 @@ that normalises to nothing (e.g. "The") is compared on raw lower-cased tokens in
 Answer metrics are means over answers of a per-answer value:
     complete_precision = share with p = 1, partial_precision = mean p,
     complete_recall = share with r = 1, partial_recall = mean r, exact_match = share exact.
-Corpus metrics (BLEU-1, BLEU-2) come from per-answer sufficient statistics that add up over answers
-(sacrebleu's own), on the normalised strings. BLEU uses sacrebleu's effective order: in a corpus of
-one-word answers there are no bigrams, and plain BLEU-2 would be 0 for a perfect system.
+Those are strict matching. Lenient matching (`lenient.py`: accents and case folded, dates within the
+gold's span, a person's surname) has its own metrics, labelled "(lenient)": lenient_exact_match,
+lenient_complete_precision, lenient_partial_precision; each per-answer lenient score is at least the
+strict one.
+Corpus metrics come from per-answer sufficient statistics that add up over answers (sacrebleu's own),
+on the normalised strings, all with sacrebleu's defaults (exponential smoothing) otherwise:
+    bleu1           "BLEU-1": unigrams (effective order changes nothing at order 1);
+    bleu2_standard  "BLEU-2": standard corpus BLEU-2, sacrebleu's default (no effective order): on a
+                    corpus of one-word answers there are no bigrams and it is 0 even for a perfect system;
+    bleu2           "BLEU-2 (effective order)": sacrebleu's effective order, which drops an n-gram order
+                    the corpus has none of (the figure this key always held; not comparable to BLEU-2
+                    reported elsewhere).
 
 Intervals: percentile bootstrap, 95%, resampling answers with replacement; every metric of a group
 uses the same resamples, drawn from a generator seeded afresh per group, so a group's interval does
@@ -31,6 +40,7 @@ A new metric is one declaration, `register_metric(Metric(name, label, ...))` or,
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -39,6 +49,7 @@ import numpy as np
 from sacrebleu.metrics import BLEU
 
 from museumvqa.errors import UserError
+from museumvqa.evaluation.lenient import folded_tokens, lenient_match
 from museumvqa.evaluation.normalize import content_tokens, normalize_answer, raw_tokens
 
 
@@ -63,19 +74,29 @@ class AnswerScore:
 
 @dataclass(frozen=True)
 class AnswerScores:
-    """Per-answer scores of a set of answers, as arrays (what answer metrics are computed over)."""
+    """Per-answer scores of a set of answers, as arrays (what answer metrics are computed over); the
+    lenient matching's scores of the same answers ride along for the lenient metrics."""
 
     precision: np.ndarray
     recall: np.ndarray
     exact: np.ndarray
+    lenient: AnswerScores | None = None
 
     @classmethod
-    def of(cls, scores: Sequence[AnswerScore]) -> AnswerScores:
+    def of(cls, scores: Sequence[AnswerScore], lenient: Sequence[AnswerScore] | None = None) -> AnswerScores:
         return cls(
             precision=np.array([s.precision for s in scores], dtype=float),
             recall=np.array([s.recall for s in scores], dtype=float),
             exact=np.array([s.exact for s in scores], dtype=bool),
+            lenient=cls.of(lenient) if lenient is not None else None,
         )
+
+    @property
+    def lenient_scores(self) -> AnswerScores:
+        """The lenient scores (a lenient metric of scores made without them is a programming error)."""
+        if self.lenient is None:
+            raise ValueError("these answer scores were made without lenient matching (use score_answers)")
+        return self.lenient
 
 
 def _overlap(pred: list[str], gold: list[str]) -> AnswerScore:
@@ -108,6 +129,42 @@ def score_answer(prediction: str, aliases: Sequence[str], lang: str = "en") -> A
     )
 
 
+def score_answer_lenient(
+    prediction: str,
+    aliases: Sequence[str],
+    lang: str = "en",
+    category: str | None = None,
+    strict: AnswerScore | None = None,
+) -> AnswerScore:
+    """Lenient token precision, recall and exact match (`lenient.py`), each the best over the aliases and
+    never below the strict score (`strict`, when the caller has it); `category` enables the surname rule
+    for person names."""
+    if any(lenient_match(prediction, alias, lang, category) for alias in aliases):
+        return AnswerScore(1.0, 1.0, True)
+    strict = strict or score_answer(prediction, aliases, lang)
+    pred = list(folded_tokens(prediction, lang))
+    per_alias = [strict] + [_overlap(pred, list(gold)) for gold in (folded_tokens(a, lang) for a in aliases) if gold]
+    return AnswerScore(
+        precision=max(s.precision for s in per_alias),
+        recall=max(s.recall for s in per_alias),
+        exact=any(s.exact for s in per_alias),
+    )
+
+
+def score_answers(
+    predictions: Sequence[str],
+    answers: Sequence[Sequence[str]],
+    languages: Sequence[str],
+    categories: Sequence[str] | None = None,
+) -> AnswerScores:
+    """Strict and lenient per-answer scores of a set of answers (what every answer metric reads)."""
+    cats: Sequence[str | None] = categories if categories is not None else [None] * len(predictions)
+    rows = list(zip(predictions, answers, languages, cats))
+    strict = [score_answer(p, a, lang) for p, a, lang, _ in rows]
+    lenient = [score_answer_lenient(p, a, lang, c, s) for (p, a, lang, c), s in zip(rows, strict)]
+    return AnswerScores.of(strict, lenient=lenient)
+
+
 @dataclass(frozen=True)
 class CorpusMetric:
     """A corpus-level metric built from per-answer statistics that add up over answers, so a
@@ -125,23 +182,32 @@ def reference_streams(refs: Sequence[Sequence[str]]) -> list[list[str]]:
     return [list(stream) for stream in zip(*padded)]
 
 
-def bleu(order: int) -> BLEU:
-    """The sacrebleu BLEU we report: corpus level, n-grams up to `order`, effective order."""
-    return BLEU(max_ngram_order=order, effective_order=True)
+def bleu(order: int, effective_order: bool = True) -> BLEU:
+    """A sacrebleu BLEU we report: corpus level, n-grams up to `order`, sacrebleu's defaults otherwise;
+    `effective_order` drops an n-gram order the corpus has none of (see the module docstring)."""
+    return BLEU(max_ngram_order=order, effective_order=effective_order)
 
 
-def _bleu_metric(order: int) -> CorpusMetric:
-    metric = bleu(order)
+@functools.cache
+def _bleu_statistics(order: int) -> Callable[[list[str], list[list[str]]], np.ndarray]:
+    """The per-sentence statistics that sacrebleu's corpus_score and its own bootstrap sum (one function
+    per order: effective order does not change them, so both BLEU-2 variants share one extraction)."""
+    extractor = bleu(order)
 
     def statistics(hyps: list[str], refs: list[list[str]]) -> np.ndarray:
-        # The per-sentence statistics that sacrebleu's corpus_score and its own bootstrap sum.
-        stats = metric._extract_corpus_statistics(hyps, reference_streams(refs))
+        stats = extractor._extract_corpus_statistics(hyps, reference_streams(refs))
         return np.array(stats, dtype=np.int64).reshape(len(hyps), 2 + 2 * order)
+
+    return statistics
+
+
+def _bleu_metric(order: int, effective_order: bool = True) -> CorpusMetric:
+    metric = bleu(order, effective_order)
 
     def from_totals(totals: np.ndarray) -> float:
         return float(metric._compute_score_from_stats(totals.tolist()).score)
 
-    return CorpusMetric(statistics, from_totals)
+    return CorpusMetric(_bleu_statistics(order), from_totals)
 
 
 AnswerMetric = Callable[[AnswerScores], np.ndarray]  # -> one value in [0, 1] per answer
@@ -220,6 +286,21 @@ def _exact_match(s: AnswerScores) -> np.ndarray:
     return s.exact
 
 
+@answer_metric("lenient_exact_match", "exact match (lenient)")
+def _lenient_exact_match(s: AnswerScores) -> np.ndarray:
+    return s.lenient_scores.exact
+
+
+@answer_metric("lenient_complete_precision", "complete precision (lenient)")
+def _lenient_complete_precision(s: AnswerScores) -> np.ndarray:
+    return s.lenient_scores.precision == 1.0
+
+
+@answer_metric("lenient_partial_precision", "partial precision (lenient)")
+def _lenient_partial_precision(s: AnswerScores) -> np.ndarray:
+    return s.lenient_scores.precision
+
+
 def _consistent(view_predictions: Sequence[Sequence[str]], languages: Sequence[str]) -> np.ndarray:
     """1 where every view of the question got the same normalised answer."""
     return np.array(
@@ -229,7 +310,8 @@ def _consistent(view_predictions: Sequence[Sequence[str]], languages: Sequence[s
 
 
 register_metric(Metric("bleu1", "BLEU-1", corpus=_bleu_metric(1)))
-register_metric(Metric("bleu2", "BLEU-2", corpus=_bleu_metric(2)))
+register_metric(Metric("bleu2_standard", "BLEU-2", corpus=_bleu_metric(2, effective_order=False)))
+register_metric(Metric("bleu2", "BLEU-2 (effective order)", corpus=_bleu_metric(2)))
 register_metric(Metric("semantic_match", "semantic match"))
 register_metric(Metric("consistency", "consistency across views", per_question=_consistent))
 
@@ -257,6 +339,29 @@ def _interval(samples: np.ndarray) -> tuple[float, float]:
     return float(low), float(high)
 
 
+def answer_columns(scores: AnswerScores) -> dict[str, np.ndarray]:
+    """Every registered per-answer metric's values (0..1, one per answer), in registration order."""
+    return {m.name: m.per_answer(scores).astype(float) for m in METRICS.values() if m.per_answer}
+
+
+def corpus_statistics(
+    predictions: Sequence[str], answers: Sequence[Sequence[str]], languages: Sequence[str]
+) -> dict[str, np.ndarray]:
+    """Every registered corpus metric's per-answer statistics (n, k), on the normalised strings; metrics
+    that share their statistics (BLEU-2 with and without effective order) share one extraction."""
+    hyps = [normalize_answer(p, lang) for p, lang in zip(predictions, languages)]
+    refs = [[normalize_answer(a, lang) for a in alias] for alias, lang in zip(answers, languages)]
+    extracted: dict[int, np.ndarray] = {}
+    out = {}
+    for metric in METRICS.values():
+        if metric.corpus:
+            key = id(metric.corpus.statistics)
+            if key not in extracted:
+                extracted[key] = metric.corpus.statistics(hyps, refs)
+            out[metric.name] = extracted[key]
+    return out
+
+
 def compute_figures(
     predictions: Sequence[str],
     answers: Sequence[Sequence[str]],
@@ -264,27 +369,25 @@ def compute_figures(
     bootstrap: int = 1000,
     seed: int = 0,
     extra: dict[str, np.ndarray] | None = None,
+    categories: Sequence[str] | None = None,
 ) -> dict[str, Figure]:
     """Every per-answer and corpus metric (and each supplied `extra` metric's per-answer values in
-    [0, 1]) with its bootstrap interval."""
+    [0, 1]) with its bootstrap interval. `categories` (one per answer) lets lenient matching apply its
+    person-name rule."""
     n = len(predictions)
-    if n == 0 or not (len(answers) == len(languages) == n):
-        raise ValueError("need equally many predictions, answer lists and languages, at least one")
+    if n == 0 or not (len(answers) == len(languages) == n) or (categories is not None and len(categories) != n):
+        raise ValueError("need equally many predictions, answer lists and languages (and categories), at least one")
     if bootstrap < 1:
         raise ValueError("bootstrap needs at least one resample")
-    scores = AnswerScores.of([score_answer(p, a, lang) for p, a, lang in zip(predictions, answers, languages)])
+    answer = answer_columns(score_answers(predictions, answers, languages, categories))
     extra = extra or {}
-    answer = {m.name: m.per_answer for m in METRICS.values() if m.per_answer}
-    corpus = {m.name: m.corpus for m in METRICS.values() if m.corpus}
     names = [*answer, *(get_metric(name).name for name in extra)]
-    columns = [fn(scores).astype(float) for fn in answer.values()]
-    columns += [np.asarray(values, dtype=float) for values in extra.values()]
+    columns = [*answer.values(), *(np.asarray(values, dtype=float) for values in extra.values())]
     if any(len(c) != n for c in columns):
         raise ValueError("every extra metric needs one value per answer")
     per_answer = np.stack(columns, axis=1)
-    hyps = [normalize_answer(p, lang) for p, lang in zip(predictions, languages)]
-    refs = [[normalize_answer(a, lang) for a in alias] for alias, lang in zip(answers, languages)]
-    corpus_stats = {name: c.statistics(hyps, refs) for name, c in corpus.items()}
+    corpus = {m.name: m.corpus for m in METRICS.values() if m.corpus}
+    corpus_stats = corpus_statistics(predictions, answers, languages)
 
     answer_samples: list[np.ndarray] = []
     corpus_samples: dict[str, list[float]] = {name: [] for name in corpus}

@@ -3,7 +3,8 @@
 Steps, in order: Unicode NFKC, lower case, elided articles dropped ("l'huile" -> "huile"), apostrophes
 deleted ("artist's" -> "artists"), other punctuation turned into spaces ("self-portrait" ->
 "self portrait"), articles of the answer's language dropped, number words turned into digits,
-whitespace collapsed. Accents are kept: "Degas" and "Dégas" are different answers.
+whitespace collapsed. Accents are kept: "Degas" and "Dégas" are different answers (strict matching);
+lenient matching (`lenient.py`) folds them afterwards with `fold`.
 
 Articles are dropped before number words are mapped, so in languages whose indefinite article is
 also the word for one (fr "un", de "ein", nl "een", sv "en") that word is dropped on both sides
@@ -85,3 +86,14 @@ def raw_tokens(text: str) -> list[str]:
     """Lower-cased NFKC words with nothing removed: the fallback for a gold answer that
     normalises to nothing (e.g. the gold answer "The")."""
     return unicodedata.normalize("NFKC", text).lower().split()
+
+
+# Letters that NFKD does not split into a base letter and a mark, written the way an ASCII keyboard would.
+_UNSPLIT_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
+
+
+def fold(text: str) -> str:
+    """Accent and case folding for lenient matching: NFKD, combining marks dropped, case folded
+    ("Dégas" -> "degas", "Straße" -> "strasse", "Ørsted" -> "orsted"). Strict matching never calls it."""
+    decomposed = unicodedata.normalize("NFKD", text).casefold().translate(_UNSPLIT_LETTERS)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from museumvqa.errors import UserError
-from museumvqa.evaluation.answerers import Answerer
+from museumvqa.evaluation.answerers import Answerer, reads_pixels
 from museumvqa.images.reader import ShardImages
 from museumvqa.io import write_jsonl
 
@@ -112,10 +112,12 @@ def predict(
             partial.open("a", encoding="utf-8") as sink,
             tqdm(total=len(items), initial=len(items) - len(todo), desc=desc, unit="q", disable=not progress) as bar,
         ):
-            images = ShardImages(shards_dir, {row["image_key"] for row in todo})  # one pass over the shard headers
+            # one pass over the shard headers; none for an answerer that reads no pixels (it is given no images)
+            images = ShardImages(shards_dir, {row["image_key"] for row in todo}) if reads_pixels(answerer) else None
             for start in range(0, len(todo), batch_size):
                 batch = todo[start : start + batch_size]
-                answers = answerer.answer_rows(batch, [images[row["image_key"]] for row in batch])
+                pictures = [images[row["image_key"]] for row in batch] if images is not None else []
+                answers = answerer.answer_rows(batch, pictures)
                 for row, answer in zip(batch, answers):
                     item = {"question_id": row["question_id"], "image_key": row["image_key"], "prediction": answer}
                     sink.write(json.dumps(item, ensure_ascii=False) + "\n")

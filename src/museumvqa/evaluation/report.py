@@ -16,6 +16,7 @@ from typing import Any
 
 from museumvqa.errors import UserError
 from museumvqa.evaluation.blocks import Block, Gallery, Heading, Plot, Text
+from museumvqa.evaluation.comparisons import paired_blocks
 from museumvqa.evaluation.gallery import wrong_answers
 from museumvqa.evaluation.paper import paper_lines
 from museumvqa.evaluation.plots import task_bars
@@ -34,9 +35,9 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _short(answerer: str) -> str:
-    """A model folder is shown by its folder name; baselines and hub ids as they are."""
+    """A model folder is shown by its folder name; baselines, oracles and hub ids as they are."""
     path = Path(answerer)
-    return answerer if answerer.startswith(("baseline:", "file:")) or not path.is_absolute() else path.name
+    return answerer if answerer.startswith(("baseline:", "oracle:", "file:")) or not path.is_absolute() else path.name
 
 
 def _run_labels(runs: Sequence[Path]) -> list[str]:
@@ -140,6 +141,8 @@ def build_blocks(
                     ]
                 )
             )
+    run_scores = [_load(layout.root / "scores.json") for layout in layouts]
+    blocks += paired_blocks([(None if len(runs) == 1 else label, s) for label, s in zip(labels, run_scores)], _short)
     for layout, label in zip(layouts, labels):
         blocks.append(Heading(2, "Data" if len(runs) == 1 else f"Data: {label}"))
         blocks.append(Text([*_data_lines(layout), *_source_lines(_load(layout.root / "catalog_manifest.json"))]))
@@ -165,7 +168,8 @@ def build_blocks(
     blocks.append(Text(paper_lines()))
     for layout, label in zip(layouts, labels):
         results = _load(layout.root / "scores.json")
-        models = [a for a in results if not a.startswith("baseline:")] or list(results)  # baselines if no model
+        references = ("baseline:", "oracle:")  # shown in the gallery only when the run has no model
+        models = [a for a in results if not a.startswith(references)] or list(results)
         for answerer in models:
             path = Path(results[answerer]["predictions"])
             if path.is_file() and gallery_per_group > 0:
@@ -208,7 +212,8 @@ def _markdown(blocks: Sequence[Block], files: Path) -> str:
 def _html_table(table: Table) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in table.header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in table.rows)
-    return f"<h3>{html.escape(table.title)}</h3><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    note = f'<p class="note">{html.escape(table.note)}</p>' if table.note else ""
+    return f"<h3>{html.escape(table.title)}</h3><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}"
 
 
 def _html_text(text: Text) -> str:

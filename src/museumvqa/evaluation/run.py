@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from museumvqa.errors import UserError
-from museumvqa.evaluation.answerers import make_answerer
+from museumvqa.evaluation.answerers import REFERENCE_PREFIXES, make_answerer
 from museumvqa.evaluation.predict import Ranks, predict
 from museumvqa.evaluation.score import score_file, scores_to_json
 from museumvqa.evaluation.semantic import SemanticMatcher
@@ -23,8 +23,9 @@ from museumvqa.layout import RunLayout
 
 
 def prediction_file_name(answerer_name: str) -> str:
-    """`baseline:majority` -> `baseline-majority.jsonl`; a model folder -> `model-<folder name>.jsonl`."""
-    if answerer_name.startswith(("baseline:", "file:")):
+    """`baseline:majority` -> `baseline-majority.jsonl`, `oracle:catalogue` -> `oracle-catalogue.jsonl`; a model
+    folder -> `model-<folder name>.jsonl`."""
+    if answerer_name.startswith((*REFERENCE_PREFIXES, "file:")):
         return answerer_name.replace(":", "-") + ("" if answerer_name.endswith(".jsonl") else ".jsonl")
     return f"model-{Path(answerer_name).name or 'model'}.jsonl"
 

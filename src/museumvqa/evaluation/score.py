@@ -77,7 +77,13 @@ def _figures(
     answers = [r["answers"] for r in rows]
     extra = {"semantic_match": semantic.matches(predictions, answers)} if semantic else None
     figures = compute_figures(
-        predictions, answers, [r["language"] for r in rows], bootstrap=bootstrap, seed=seed, extra=extra
+        predictions,
+        answers,
+        [r["language"] for r in rows],
+        bootstrap=bootstrap,
+        seed=seed,
+        extra=extra,
+        categories=[r["category"] for r in rows],  # lenient matching's person-name rule reads them
     )
     views: dict[str, list[dict[str, Any]]] = {}
     for row in rows:

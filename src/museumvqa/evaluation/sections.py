@@ -9,7 +9,7 @@ from typing import Any
 from museumvqa.errors import UserError
 from museumvqa.evaluation.blocks import Plot
 from museumvqa.evaluation.metrics import get_metric
-from museumvqa.evaluation.plots import breakdown_bars, paper_comparison
+from museumvqa.evaluation.plots import SMALL_N, breakdown_bars, paper_comparison
 from museumvqa.tasks.registry import TASKS, Section, Task
 
 Results = dict[str, dict[str, Any]]  # {answerer: {"tasks": {task: scores}}}
@@ -19,7 +19,11 @@ def _bars(results: Results, task: Task, section: Section) -> Plot:
     """Every answerer's partial precision per value of the breakdown."""
     label = get_metric("partial_precision").label
     png = breakdown_bars(results, task.name, section.field, "partial_precision", label)
-    return Plot(section.name, png, f"{label.capitalize()} per {section.field} ({task.title} task).")
+    caption = (
+        f"{label.capitalize()} per {section.field} ({task.title} task). Error bars: 95% bootstrap intervals; "
+        f"n under each group or above each bar; hatched bars: n < {SMALL_N}."
+    )
+    return Plot(section.name, png, caption)
 
 
 def _paper(results: Results, task: Task, section: Section) -> Plot:
@@ -27,7 +31,9 @@ def _paper(results: Results, task: Task, section: Section) -> Plot:
     png = paper_comparison(results, task.name, "complete_precision", get_metric("complete_precision").label)
     caption = (
         "The paper's published title and origin accuracies (hatched, grey, marked) beside our "
-        "complete precision on title and culture questions. Different data, models and metric."
+        "complete precision on title and culture questions, each of ours with its 95% bootstrap interval and n. "
+        f"Ours over fewer than {SMALL_N} questions are pale, cross-hatched and labelled n<{SMALL_N}: too few to "
+        "set beside the paper. Different data, models and metric."
     )
     return Plot(section.name, png, caption)
 

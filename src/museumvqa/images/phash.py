@@ -1,7 +1,9 @@
-"""Perceptual hash (DCT pHash) of an image, to find near-duplicate photographs across splits.
+"""Perceptual hash (DCT pHash) of an image, stored in the shard index: a cheap key for copies of a picture.
 
-Two photographs of the same object, re-encoded or resized, differ in their bytes (sha256) but keep
-the low-frequency structure the hash encodes: their hashes differ in only a few of the 64 bits.
+A re-encoded or resized copy differs in its bytes (sha256) but keeps the low-frequency structure the
+hash encodes: their hashes differ in only a few of the 64 bits. A crop, a tilt or a frame moves that
+structure, so the benchmark build's leak check across splits does not rely on it: it matches local
+features instead (`museumvqa.images.fingerprint`; BENCHMARKS.md compares the two).
 """
 
 from __future__ import annotations

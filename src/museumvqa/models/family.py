@@ -64,6 +64,10 @@ def no_preflight_limits(model_config: Any) -> dict[str, int]:
     return {}
 
 
+def no_start_from_answers(model: Any, collate: Any) -> None:
+    """A family whose model built from scratch learns from a random start alone."""
+
+
 @dataclass(frozen=True, eq=False)
 class FamilySpec:
     """One model family: how to load and build it, answer with it, batch for it, freeze and adapt it."""
@@ -83,6 +87,9 @@ class FamilySpec:
     reads_context: bool = False  # its prompt can carry a catalogue record (serving's grounded mode)
     # model config -> keyword arguments of training.preflight.preflight (image_seq_length, max_positions)
     preflight_limits: Callable[[Any], dict[str, int]] = no_preflight_limits
+    # (model, its training collator): set what the training answers tell before the first step, for a model
+    # built from scratch (BLIP: its answer tokens' frequencies; see models/blip.py `start_from_answers`)
+    start_from_answers: Callable[[Any, Any], None] = no_start_from_answers
 
 
 def same_length_batches(lengths: Sequence[int], batch_size: int, rng: random.Random | None = None) -> list[list[int]]:

@@ -500,6 +500,19 @@ def _person(ex: Exhibit, fact: str) -> tuple[Person, str] | None:
     return next((found for found in known if found[1] in names), known[0])
 
 
+def sole_maker(ex: Exhibit) -> str | None:
+    """The name of the work's one maker, when one person made it by an unqualified attribution (not
+    "attributed to", not several hands): who "the maker of this work" is, without naming them."""
+    found = makers(ex)
+    if len(found) != 1:
+        return None
+    value, name = found[0]
+    qualifier = next((p.qualifier for p in ex.people or () if p.name == value.value and p.qualifier), None)
+    if _attribution(value.value, value.role, qualifier).kind == ATTRIBUTED or ";" in name:
+        return None
+    return name
+
+
 def is_person(person: Person) -> bool:
     """The source's kind where it says; otherwise the documented name heuristic (Inc., Manufactory, & Co., ...)."""
     if person.kind is not None:
@@ -522,7 +535,8 @@ def person_facts(fact: str) -> Callable[[Exhibit, Glossary], Facts | None]:
         value = clean_text(str(getattr(person, fact)))
         if value is None or _NO_VALUE.match(value) or (not fact.endswith("_year") and is_unknown(value)):
             return None
-        slots = {"person": name}
+        # the work's one maker is asked about as its maker, unnamed: the photograph must say who that is
+        slots = _NO_SLOTS if name == sole_maker(ex) else {"person": name}
         if fact.endswith("_year"):
             return Facts((Candidate(value, NEUTRAL),), slots=slots)
         if fact == "nationality":  # in the cataloguing language; translated through the glossary

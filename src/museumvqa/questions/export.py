@@ -31,7 +31,7 @@ Format = Literal["llava", "sharegpt", "hf"]
 FORMATS: tuple[str, ...] = ("llava", "sharegpt", "hf")
 IMAGE_TOKEN = "<image>"
 _QA_COLUMNS = ("question_id", "exhibit_id", "question", "answers")
-_EXTRA_COLUMNS = ("category", "language", "visual", "answer_language")
+_EXTRA_COLUMNS = ("category", "language", "visual", "knowledge", "answer_language")
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ QA_SCHEMA = pa.schema(
         ("question", pa.string()),
         ("answers", pa.list_(pa.string())),
         ("visual", pa.bool_()),
+        ("knowledge", pa.bool_()),  # no photograph answers it and it names no one (questions/categories.py)
         ("answer_language", pa.string()),  # the question's language, or "*" when every answer is language-neutral
         ("derived", pa.bool_()),  # answers computed from the record (century, 'canvas' from 'Oil on canvas')
     ]
@@ -123,6 +124,7 @@ class QAPair:
     question: str
     answers: list[str]
     visual: bool
+    knowledge: bool
     answer_language: str
     derived: bool
 
@@ -143,11 +145,16 @@ class _Slots:
 
     def __init__(self) -> None:
         self.suffixes: list[str] = []  # question id after the exhibit id: '#fr:title-2'
-        self.columns: dict[str, list[str | bool]] = {"category": [], "language": [], "template_id": [], "visual": []}
+        self.columns: dict[str, list[str | bool]] = {
+            "category": [], "language": [], "template_id": [], "visual": [], "knowledge": []
+        }
 
     def add(self, lang: str, t: Template) -> int:
         self.suffixes.append(f"#{lang}:{t.id}")
-        for name, value in (("category", t.category), ("language", lang), ("template_id", t.id), ("visual", t.visual)):
+        for name, value in (
+            ("category", t.category), ("language", lang), ("template_id", t.id), ("visual", t.visual),
+            ("knowledge", t.knowledge),
+        ):
             self.columns[name].append(value)
         return len(self.suffixes) - 1
 
@@ -259,16 +266,15 @@ class QuestionGenerator:
         return self.specs[lang]
 
     def _slot_ids(self, lang: str, pool: tuple[Template, ...]) -> tuple[int, ...]:
-        key = (lang, pool[0].category)
+        key = (lang, pool[0].category, pool[0].names_someone)
         if key not in self._slots_of:
             self._slots_of[key] = tuple(self.slots.add(lang, t) for t in pool)
         return self._slots_of[key]
 
-    def _cells(self, lang: str, term: Term | None) -> tuple[dict[str, str], dict[str, _Cell]]:
-        """The language's noun phrases for this kind of object, and its cells (categories without templates left out).
-
-        A template that also names someone from the record ({creator}, {person}) is filled in per exhibit.
-        """
+    def _cells(self, lang: str, term: Term | None) -> tuple[dict[str, str], dict[tuple[str, bool], _Cell]]:
+        """The language's noun phrases for this kind of object, and its cells per (category, names someone):
+        templates that name someone from the record ({creator}, {person}, filled in per exhibit) are asked
+        when the facts give that name, the others when they give none (a person asked about as "the maker")."""
         key = (lang, term.english if term else None)
         if key not in self._cells_of:
             spec = self._spec(lang)
@@ -277,10 +283,12 @@ class QuestionGenerator:
             phrases = {name: spec.noun_phrase(name, noun, gender) for name in spec.noun_phrases}
             cells = {}
             for category in self.categories:
-                pool = tuple(t for t in spec.templates if t.category == category)
-                if pool:
+                for naming in (False, True):
+                    pool = tuple(t for t in spec.templates if t.category == category and t.names_someone == naming)
+                    if not pool:
+                        continue
                     names = CATEGORIES[category].slots
-                    cells[category] = _Cell(
+                    cells[category, naming] = _Cell(
                         f"|{lang}|{category}".encode(),
                         len(pool),
                         min(self.max_per_category, len(pool)),
@@ -375,13 +383,14 @@ class QuestionGenerator:
             named = self._named_words(lang, term)
             for category, fact, first, per_language in found:
                 gold = per_language[position]
-                cell = cells.get(category)
+                naming = bool(fact.slots)
+                cell = cells.get((category, naming))
                 if cell is None or gold is None:
                     continue
                 said = phrases
                 if named and _gives_away(gold.answers, named):  # "this work on paper" -> "paper": say "this work"
                     said, plain_cells = self._cells(lang, None)
-                    cell = plain_cells[category]
+                    cell = plain_cells[category, naming]
                 salt, size, asked, slot_ids, texts, templates = cell
                 start = crc32(salt, exhibit_hash)
                 for k in range(asked):

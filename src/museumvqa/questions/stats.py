@@ -1,4 +1,8 @@
-"""Counts of a QA table (per category, language, visual/knowledge) and glossary coverage of a collection."""
+"""Counts of a QA table (per category, language, kind) and glossary coverage of a collection.
+
+A pair's kind: `visual` (the photograph shows the answer), `knowledge` (no photograph shows it and the
+question names no one: the QA table's `knowledge` column, questions/categories.py), or `catalogue`
+(neither: title, creator, date... what a catalogue says and a trained eye may infer)."""
 
 from __future__ import annotations
 
@@ -14,11 +18,11 @@ from museumvqa.errors import UserError
 from museumvqa.questions.answers import medium_terms
 from museumvqa.questions.glossary import LANGUAGES, Glossary
 
-_REQUIRED = ("category", "language", "visual", "answers")
+_REQUIRED = ("category", "language", "visual", "knowledge", "answers")
 
 
 def qa_stats(qa_path: str | Path) -> dict[str, list[tuple[str, int]]]:
-    """Pairs per category, per language, per visual/knowledge, and per category x language, via DuckDB."""
+    """Pairs per category, per language, per kind (visual, knowledge, catalogue), and per category x language, via DuckDB."""
     path = Path(qa_path)
     if not path.is_file():
         raise UserError(f"{path}: no such QA Parquet file")
@@ -33,7 +37,7 @@ def qa_stats(qa_path: str | Path) -> dict[str, list[tuple[str, int]]]:
     queries = {
         "category": "category",
         "language": "language",
-        "kind": "CASE WHEN visual THEN 'visual' ELSE 'knowledge' END",
+        "kind": "CASE WHEN visual THEN 'visual' WHEN knowledge THEN 'knowledge' ELSE 'catalogue' END",
         "category x language": "category || ' ' || language",
     }
     return {

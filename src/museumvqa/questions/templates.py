@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from museumvqa.errors import UserError
-from museumvqa.questions.categories import CATEGORIES
+from museumvqa.questions.categories import CATEGORIES, is_knowledge
 
 _TEMPLATE_DIR = resources.files("museumvqa.questions") / "templates"
 _VOWEL = tuple("aeiouhâàéèêëîïôœûüAEIOUHÉÈ")
@@ -32,6 +32,12 @@ class Template:
     language: str
     needs: tuple[str, ...] = ()
     placeholders: frozenset[str] = frozenset()
+    knowledge: bool = False  # `categories.is_knowledge`: a knowledge category, naming no one
+
+    @property
+    def names_someone(self) -> bool:
+        """The template names a person from the record ({person}, {creator}): filled in per exhibit."""
+        return bool(self.placeholders & CATEGORIES[self.category].slots)
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,9 @@ def _parse(source: Path, doc: dict[str, Any]) -> LanguageSpec:
                 raise UserError(f"{source}: template {tid}: unknown placeholders {sorted(names - allowed)}")
             slot_fields = sorted(n for n in names if n in declared.slots)
             needs = tuple(dict.fromkeys([*declared.needs, *slot_fields]))
-            templates.append(Template(str(tid), name, declared.visual, text, language, needs, names))
+            templates.append(
+                Template(str(tid), name, declared.visual, text, language, needs, names, is_knowledge(name, names))
+            )
     ids = [t.id for t in templates]
     if len(ids) != len(set(ids)):
         raise UserError(f"{source}: duplicate template ids")

@@ -1,12 +1,14 @@
 """The three answering modes behind `/api/ask`, and the same modes as evaluation answerers.
 
 - model: the fine-tuned model alone, from the pixels and the question.
-- retrieval: recognise the exhibit among the catalogue's images, detect the question's category from
-  its text, answer from that exhibit's record (nothing when the record has no value).
+- retrieval: recognise the exhibit among the catalogue's images, read the question's language and
+  category (`categories.read_question`), answer from that exhibit's record (`record_answers`: in the
+  asker's language; nothing when the record has no value).
 - grounded: knowledge questions (not visible in the photograph) answered from the matched record,
   visual ones, unrecognised ones and those the record cannot answer by the model; a model whose family
   reads context (LLaVA) also reads the matched record's text in its prompt (BLIP has no prompt to put it in).
-Every answer says who answered and which record fields it came from, so a visitor can check it.
+Every answer says who answered, why (in the asker's language) and which record fields it came from, so
+a visitor can check it.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from PIL import Image
 from museumvqa.catalog.schema import Exhibit
 from museumvqa.models.family import FamilyAnswerer
 from museumvqa.models.registry import family
-from museumvqa.questions.answers import gold
-from museumvqa.questions.categories import CATEGORIES
 from museumvqa.questions.glossary import Glossary, load_glossary
-from museumvqa.questions.templates import load_language
 from museumvqa.serving.catalogue import Catalogue, Match
-from museumvqa.serving.categories import Detected, detect_category
+from museumvqa.serving.categories import Detected, Reading, read_question
+from museumvqa.serving.labels import category_label, language_name, message
+from museumvqa.serving.record_answers import answer_from_record, record_answer
 from museumvqa.serving.records import record_context, record_fields_for_context
+
+__all__ = ["DEFAULT_MODE", "MODES", "Mode", "ModeAnswerer", "Reply", "Responder", "record_answer", "record_fields"]
 
 Mode = Literal["model", "retrieval", "grounded"]
 MODES: tuple[Mode, ...] = ("model", "retrieval", "grounded")
@@ -38,21 +41,27 @@ class Reply:
     answer: str | None
     mode: Mode
     answered_by: Literal["model", "record", "nobody"]
-    language: str
+    language: str  # the asker's language: the answer, `why` and the labels are written in it
     match: Match
     detected: Detected | None
     fields: dict[str, list[str]] = field(default_factory=dict)
-    why: str = ""
+    why: str = ""  # in the asker's language
+    reason: str = ""  # why, as a key of `labels.yaml`'s messages (for programs)
+    reading: Reading | None = None
+    answer_language: str | None = None  # the answer's own language when the record has it in no other
 
 
 def record_fields(exhibit: Exhibit, needs: Sequence[str]) -> dict[str, list[str]]:
-    """The record's values of the fields a category reads (`creator.role` -> the creators' roles)."""
+    """The record's values of the fields a category reads (`creator.role` -> the creators' roles,
+    `people.birth_year` -> the linked people's years)."""
     out: dict[str, list[str]] = {}
     for name in needs:
         attribute, _, part = name.partition(".")
         if attribute in ("date_begin", "date_end"):
             value = getattr(exhibit, attribute)
             values = [] if value is None else [str(value)]
+        elif attribute == "people":
+            values = [f"{p.name}: {getattr(p, part)}" for p in exhibit.people if getattr(p, part, None) is not None]
         elif part == "role":
             values = [v.role for v in exhibit.attributes.get(attribute, []) if v.role]
         else:
@@ -60,15 +69,6 @@ def record_fields(exhibit: Exhibit, needs: Sequence[str]) -> dict[str, list[str]
         if values:
             out[name] = values
     return out
-
-
-def record_answer(exhibit: Exhibit, category: str, language: str, glossary: Glossary) -> str | None:
-    """What the record says for `category`, written for a question in `language` (None: nothing)."""
-    facts = CATEGORIES[category].facts(exhibit, glossary)
-    if facts is None:
-        return None
-    answers = gold(facts, load_language(language), glossary).answers
-    return answers[0] if answers else None
 
 
 class Responder:
@@ -90,45 +90,45 @@ class Responder:
     ) -> Reply:
         match = self.catalogue.identify(image, exclude_key)
         exhibit = self.catalogue.exhibits[match.exhibit_id]
-        detected = detect_category(question, language)
-        lang = language or (detected.language if detected else "en")
-        reply = Reply(None, mode, "nobody", lang, match, detected)
-        if mode != "model" and detected is not None:
-            if mode == "retrieval" or not detected.visual:
-                reply.answer = record_answer(exhibit, detected.category, lang, self.glossary)
-                if reply.answer is not None:
-                    reply.answered_by = "record"
-                    reply.fields = record_fields(exhibit, detected.needs)
-                    reply.why = (
-                        f"a {detected.category} question, answered from the record of the closest catalogue image"
-                    )
-                    return reply
+        reading = read_question(question, language)
+        lang, detected = reading.language, reading.detected
+        reply = Reply(None, mode, "nobody", lang, match, detected, reading=reading)
+        category = category_label(detected.category, lang) if detected else ""
+        if mode != "model" and detected is not None and (mode == "retrieval" or not detected.visual):
+            found = answer_from_record(exhibit, detected.category, lang, self.glossary)
+            if found is not None:
+                reply.answer, reply.answered_by, reply.reason = found.text, "record", found.reason
+                reply.fields = record_fields(exhibit, detected.needs)
+                reply.answer_language = found.language if found.language not in (lang, "*") else None
+                named = language_name(found.language, lang)
+                reply.why = message(found.reason, lang, category=category, language=named, value=found.catalogued or "")
+                return _noted(reply)
         if mode == "retrieval":
-            reply.why = (
-                "the question matches no known category"
-                if detected is None
-                else f"the matched record has no {detected.category}"
-            )
-            return reply
+            reply.reason = "not_catalogue" if detected is None else "record_empty"
+            reply.why = message(reply.reason, lang, category=category)
+            return _noted(reply)
+        if mode == "model":
+            reply.reason = "model_only"
+        elif detected is None:
+            reply.reason = "not_catalogue_model"
+        else:
+            reply.reason = "visual" if detected.visual else "record_empty_model"
+        reply.why = message(reply.reason, lang, category=category)
         if mode == "grounded" and self.reads_records:
             reply.fields = record_fields_for_context(exhibit)
             reply.answer = self.model.answer([image], [question], [record_context(reply.fields)])[0]
-            reply.why = _model_reason(mode, detected) + ", reading the matched record in its prompt"
+            reply.why = reply.why.rstrip(".") + message("reads_record", lang)
         else:
             reply.answer = self.model.answer([image], [question])[0]
-            reply.why = _model_reason(mode, detected)
         reply.answered_by = "model"
-        return reply
+        return _noted(reply)
 
 
-def _model_reason(mode: Mode, detected: Detected | None) -> str:
-    if mode == "model":
-        return "model-only mode: the model answered from the photograph"
-    if detected is None:
-        return "the question matches no known category, so the model answered from the photograph"
-    if detected.visual:
-        return f"a {detected.category} question is visible in the photograph, so the model answered"
-    return f"the matched record has no {detected.category}, so the model answered from the photograph"
+def _noted(reply: Reply) -> Reply:
+    """Add the note that the question was read without the sentence model, when it was."""
+    if reply.reading is not None and reply.reading.fallback:
+        reply.why = f"{reply.why} {message('word_matching', reply.language)}"
+    return reply
 
 
 class ModeAnswerer:

@@ -1,5 +1,6 @@
-"""The HTTP face of the museum: `/api/ask`, `/api/exhibits/{id}`, `/api/health`, record images, and
-the visitor page at `/`. OpenAPI at `/openapi.json`, interactive docs at `/docs`.
+"""The HTTP face of the museum: `/api/ask`, `/api/exhibits/{id}`, `/api/health`, `/api/labels`, record
+images, the visitor page at `/` and each record as a readable page at `/record/{id}?lang=..`. OpenAPI at
+`/openapi.json`, interactive docs at `/docs`.
 
 Safety: request bodies are capped before parsing (413), only image uploads are decoded (415), the
 decoder refuses decompression bombs (413), each answer has a deadline (504), and at most
@@ -24,6 +25,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from museumvqa.images.process import DEFAULT_MAX_PIXELS, ImageError, load_image
 from museumvqa.questions.templates import available_languages
 from museumvqa.serving.answering import DEFAULT_MODE, MODES, Mode, Reply, Responder
+from museumvqa.serving.labels import DEFAULT_LANGUAGE, field_labels, page_words
+from museumvqa.serving.record_page import record_page
 from museumvqa.serving.records import exhibit_json
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff")
@@ -122,21 +125,33 @@ class Slots:
 
 
 def reply_json(reply: Reply, responder: Responder) -> dict[str, Any]:
+    """The answer, why, the matched exhibit's card and the record fields used, names in the asker's language."""
     exhibit = responder.catalogue.exhibits[reply.match.exhibit_id]
+    reading = reply.reading
     return {
         "answer": reply.answer,
+        "answer_language": reply.answer_language,
         "mode": reply.mode,
         "answered_by": reply.answered_by,
         "language": reply.language,
         "category": reply.detected.category if reply.detected else None,
         "visual": reply.detected.visual if reply.detected else None,
+        "understanding": {
+            "language_source": reading.language_source if reading else None,
+            "language_confidence": round(reading.language_confidence, 3) if reading else None,
+            "method": reading.method if reading else None,
+            "score": round(reply.detected.score, 3) if reply.detected else None,
+            "fallback": reading.fallback if reading else None,
+        },
         "exhibit": {
-            **exhibit_json(exhibit, responder.catalogue, summary=True),
+            **exhibit_json(exhibit, responder.catalogue, summary=True, language=reply.language),
             "similarity": round(reply.match.similarity, 4),
             "matched_image_url": f"/api/images/{reply.match.image_key}",
         },
         "fields": reply.fields,
+        "field_labels": field_labels(list(reply.fields), reply.language),
         "why": reply.why,
+        "reason": reply.reason,
     }
 
 
@@ -170,10 +185,24 @@ def create_app(responder: Responder, settings: ServeSettings | None = None) -> F
         }
 
     @app.get("/api/samples")
-    def samples(limit: int = 12) -> list[dict[str, Any]]:
+    def samples(limit: int = 12, language: str = DEFAULT_LANGUAGE) -> list[dict[str, Any]]:
         """A few exhibits with an image, for the page's "pick a sample" list."""
+        lang = language if language in languages else DEFAULT_LANGUAGE
         ids = list(dict.fromkeys(responder.catalogue.owners))[: max(0, min(limit, 100))]
-        return [exhibit_json(responder.catalogue.exhibits[i], responder.catalogue, summary=True) for i in ids]
+        return [exhibit_json(responder.catalogue.exhibits[i], responder.catalogue, True, lang) for i in ids]
+
+    @app.get("/api/labels")
+    def labels() -> dict[str, Any]:
+        """The page's words, field names and language names in every supported language."""
+        return {lang: page_words(lang) for lang in languages}
+
+    @app.get("/record/{exhibit_id:path}", response_class=HTMLResponse)
+    def record(exhibit_id: str, lang: str = DEFAULT_LANGUAGE) -> str:
+        """One record as a readable page (field names in `lang`); `/api/exhibits/{id}` has the same as data."""
+        found = responder.catalogue.exhibits.get(exhibit_id)
+        if found is None:
+            raise HTTPException(404, f"no exhibit {exhibit_id!r} in the catalogue")
+        return record_page(found, responder.catalogue, lang if lang in languages else DEFAULT_LANGUAGE)
 
     @app.get("/api/exhibits/{exhibit_id:path}")
     def exhibit(exhibit_id: str) -> dict[str, Any]:

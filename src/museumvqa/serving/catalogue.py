@@ -2,7 +2,7 @@
 feature (to recognise a photographed exhibit), and the images themselves (for the record card).
 
 Identification is the retrieval baseline's nearest-image search (images/similarity.py): no model, no
-download, and the same numbers the evaluation reports for `baseline:catalogue`.
+download, and the same numbers the evaluation reports for `oracle:catalogue`.
 """
 
 from __future__ import annotations

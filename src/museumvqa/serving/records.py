@@ -1,5 +1,6 @@
 """An exhibit record as the API shows it: a short card (in `/api/ask` answers and the sample list) or
-the full record (`/api/exhibits/{id}`), with links to the record and its image."""
+the full record (`/api/exhibits/{id}`), with links to the record (its readable page `/record/{id}` and
+its data), its image, and the card's field names in the visitor's language."""
 
 from __future__ import annotations
 
@@ -8,22 +9,34 @@ from urllib.parse import quote
 
 from museumvqa.catalog.schema import Exhibit
 from museumvqa.serving.catalogue import Catalogue
+from museumvqa.serving.labels import DEFAULT_LANGUAGE, field_labels
 
 CARD_FIELDS = ("title", "creator", "date", "medium", "culture", "department", "object_type")
 
 
-def exhibit_json(exhibit: Exhibit, catalogue: Catalogue, summary: bool) -> dict[str, Any]:
-    """`summary`: id, title, the card's fields and links; otherwise every attribute with its language."""
+def record_page_url(exhibit_id: str, language: str | None = None) -> str:
+    """The readable record page, in `language` when one is given."""
+    query = f"?lang={language}" if language else ""
+    return f"/record/{quote(exhibit_id, safe='')}{query}"
+
+
+def exhibit_json(
+    exhibit: Exhibit, catalogue: Catalogue, summary: bool, language: str = DEFAULT_LANGUAGE
+) -> dict[str, Any]:
+    """`summary`: id, title, the card's fields (with their names in `language`) and links; otherwise every
+    attribute with its language."""
     key = catalogue.image_of.get(exhibit.exhibit_id)
     out: dict[str, Any] = {
         "id": exhibit.exhibit_id,
         "title": (exhibit.values("title") or [exhibit.exhibit_id])[0],
         "record_url": f"/api/exhibits/{quote(exhibit.exhibit_id, safe='')}",
+        "page_url": record_page_url(exhibit.exhibit_id, language),
         "source_url": exhibit.url,
         "image_url": f"/api/images/{key}" if key else None,
     }
     if summary:
         out["card"] = {name: exhibit.values(name) for name in CARD_FIELDS if exhibit.values(name)}
+        out["labels"] = field_labels(list(out["card"]), language)
         return out
     out.update(
         museum=exhibit.museum,

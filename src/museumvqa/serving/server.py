@@ -8,6 +8,7 @@ from museumvqa.models.registry import load_answerer
 from museumvqa.serving.answering import Responder
 from museumvqa.serving.app import ServeSettings, create_app
 from museumvqa.serving.catalogue import Catalogue
+from museumvqa.serving.categories import detector
 
 
 def load_responder(model_dir: str | Path, catalog_dir: str | Path) -> Responder:
@@ -20,4 +21,5 @@ def serve(model_dir: str | Path, catalog_dir: str | Path, host: str, port: int, 
     import uvicorn
 
     app = create_app(load_responder(model_dir, catalog_dir), settings)
+    detector()  # embed the question prototypes now (cached on disk), not on the first visitor's question
     uvicorn.run(app, host=host, port=port, log_level="info")

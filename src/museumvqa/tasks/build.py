@@ -15,16 +15,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from museumvqa.errors import UserError
+from museumvqa.images.fingerprint import Fingerprint, fingerprint
 from museumvqa.inputs import input_file, output_folder, require_columns
 from museumvqa.io import write_json
+from museumvqa.tasks.definitions import in_own_language
 from museumvqa.tasks.exhibits import exhibit_facts
-from museumvqa.tasks.leaks import Leaks, dhash, find_leaks
+from museumvqa.tasks.leaks import DEFAULT_MIN_MATCHES, METHOD, Leaks, find_leaks
 from museumvqa.tasks.outputs import write_leaks, write_split, write_task_sets, write_training_splits
 from museumvqa.tasks.registry import Row, Task, Views, get_tasks, task_names, why_empty
 from museumvqa.tasks.split import split_exhibits, split_museums
 from museumvqa.tasks.views import MAIN, exhibit_views
 
-QA_REQUIRED = ("question_id", "exhibit_id", "category", "language", "question", "answers", "visual")
+QA_REQUIRED = (
+    "question_id", "exhibit_id", "category", "language", "question", "answers", "visual", "knowledge", "answer_language"
+)
 EXTRA_COLUMNS = [
     ("image_key", pa.string()),
     ("view", pa.string()),
@@ -74,30 +78,31 @@ def _split(
     return split_exhibits(exhibit_ids, seed, val_fraction, test_fraction)
 
 
-def _image_hashes(index_path: Path, shards_dir: Path) -> dict[str, int]:
-    """Perceptual hash per image key: the index's `phash` column when the shard build wrote one."""
-    index = pq.read_table(index_path)
-    if "phash" in index.column_names:
-        return {
-            k: int(v, 16) if isinstance(v, str) else int(v)
-            for k, v in zip(index["key"].to_pylist(), index["phash"].to_pylist())
-            if v is not None
-        }
+def _fingerprints(index_path: Path, keys: set[str]) -> dict[str, Fingerprint]:
+    """The local-feature fingerprint of each image in `keys`, from its pixels in the shards beside the index."""
     from museumvqa.images.reader import iter_samples
 
-    return {sample.key: dhash(sample.image) for sample in iter_samples(shards_dir)}
+    index = pq.read_table(index_path)
+    listed = set(index["shard"].to_pylist()) if "shard" in index.column_names else {None}
+    missing = sorted(str(s) for s in listed if s is None or not (index_path.parent / s).is_file())
+    if missing:
+        raise UserError(
+            f"benchmarks: the near-duplicate leak check reads the images from the shards beside {index_path}, "
+            f"and shard {missing[0]} is not there; give the index.parquet inside its shards folder, or "
+            "--leak-min-matches -1 to skip the check"
+        )
+    return {sample.key: fingerprint(sample.image) for sample in iter_samples(index_path.parent, keys)}
 
 
 def _find_leaks(
-    index_path: Path, views: Views, exhibit_ids: list[str], split_of: dict[str, str], max_distance: int | None
+    index_path: Path, views: Views, exhibit_ids: list[str], split_of: dict[str, str], min_matches: int | None
 ) -> Leaks:
-    """Test images within `max_distance` bits of a train/val image (`None`: not checked, no pairs)."""
+    """Test images with `min_matches` or more keypoint matches in a train/val image (`None`: not checked)."""
     key_split = {key: split_of[e] for e in exhibit_ids for key, _ in views[e]}
     key_exhibit = {key: e for e in exhibit_ids for key, _ in views[e]}
     pairs = []
-    if max_distance is not None:
-        hashes = {k: v for k, v in _image_hashes(index_path, index_path.parent).items() if k in key_split}
-        pairs = find_leaks(hashes, key_split, max_distance)
+    if min_matches is not None:
+        pairs = find_leaks(_fingerprints(index_path, set(key_split)), key_split, min_matches)
     return Leaks(pairs, key_split, key_exhibit)
 
 
@@ -117,13 +122,29 @@ def _refuse_all_empty(
     )
 
 
-def _split_facts(split_of: dict[str, str], leaks: Leaks, max_distance: int | None) -> dict[str, Any]:
-    """The manifest's exhibits per split and what the leak check found."""
+def _check_languages(train_languages: Sequence[str] | None, languages: set[str]) -> None:
+    if train_languages and not set(train_languages) & languages:
+        raise UserError(
+            f"benchmarks: --train-languages {','.join(train_languages)}: the QA table has none of these "
+            f"(it holds {', '.join(sorted(languages))})"
+        )
+
+
+def _gold_languages(test: list[Row]) -> dict[str, int]:
+    """Non-English test questions, and how many have gold answers in their own language (or neutral):
+    MultiLanguage asks only those."""
+    other = [r for r in test if r["language"] != "en"]
+    return {"questions": len(other), "gold_in_question_language": sum(map(in_own_language, other))}
+
+
+def _split_facts(split_of: dict[str, str], leaks: Leaks, min_matches: int | None) -> dict[str, Any]:
+    """The manifest's exhibits per split and what the leak check found, with its method and threshold."""
     return {
         "exhibits": {s: sum(1 for v in split_of.values() if v == s) for s in ("train", "val", "test")},
         "leaks": {
-            "checked": max_distance is not None,
-            "max_distance": max_distance,
+            "checked": min_matches is not None,
+            "method": METHOD if min_matches is not None else None,
+            "min_matches": min_matches,
             "pairs": len(leaks.pairs),
             "test_exhibits_removed": len(leaks.exhibits),
         },
@@ -141,15 +162,19 @@ def build_benchmarks(
     *,
     exhibits: str | Path | None = None,
     test_museums: Sequence[str] = (),
-    max_leak_distance: int | None = 4,
+    leak_min_matches: int | None = DEFAULT_MIN_MATCHES,
+    train_languages: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Write split.parquet, train/val.parquet, one parquet per task (default: every registered task),
     leaks.parquet and manifest.json.
 
     Split by exhibit (seeded), or, with `test_museums`, hold those museums out whole. Test exhibits with
-    an image within `max_leak_distance` bits (dHash) of a train/val image are reported in leaks.parquet
-    and removed from the test set (`max_leak_distance=None` skips the check: the manifest says so). A QA
-    pair whose exhibit has no main image goes to no_image.parquet.
+    an image that shows the same object as a train/val image (`leak_min_matches` or more keypoint matches
+    agreeing on one camera mapping: tasks/leaks.py) are reported in leaks.parquet and removed from the
+    test set (`leak_min_matches=None` skips the check: the manifest says so). A QA
+    pair whose exhibit has no main image goes to no_image.parquet. `train_languages` keeps train/val
+    to those languages (["en"]: the paper's setting, train in English and ask MultiLanguage in others);
+    the manifest counts the pairs left out.
     """
     chosen = get_tasks(task_names() if tasks is None else tasks)
     qa_path, index_path, out = Path(qa_path), Path(index_path), output_folder(Path(out_dir))
@@ -162,7 +187,7 @@ def build_benchmarks(
     usable = [r for r in rows if r["image_key"] is not None]
     exhibit_ids = sorted({r["exhibit_id"] for r in usable})
     split_of = _split(exhibit_ids, facts, seed, val_fraction, test_fraction, test_museums)
-    leaks = _find_leaks(index_path, views, exhibit_ids, split_of, max_leak_distance)
+    leaks = _find_leaks(index_path, views, exhibit_ids, split_of, leak_min_matches)
     leaked = leaks.exhibits
     for row in usable:
         row["split"] = split_of[row["exhibit_id"]]
@@ -173,7 +198,8 @@ def build_benchmarks(
 
     write_leaks(leaks, out)
     write_split(split_of, facts, leaked, out)
-    counts: dict[str, int] = write_training_splits(rows, schema, leaked, out)
+    _check_languages(train_languages, languages)
+    counts: dict[str, int] = write_training_splits(rows, schema, leaked, out, train_languages)
     task_info = write_task_sets(built, schema, out, lambda name: why_empty(name, test, languages))
     counts.update({name: info["rows"] for name, info in task_info.items()})
     manifest = {
@@ -182,7 +208,9 @@ def build_benchmarks(
         "test_museums": sorted(test_museums),
         "val_fraction": val_fraction,
         "test_fraction": None if test_museums else test_fraction,
-        **_split_facts(split_of, leaks, max_leak_distance),
+        "train_languages": sorted(train_languages) if train_languages else None,
+        "multilanguage_gold": _gold_languages(test),
+        **_split_facts(split_of, leaks, leak_min_matches),
         "counts": counts,
         "tasks": task_info,
         "content_hash": {name: info["content_hash"] for name, info in task_info.items()},

@@ -25,7 +25,8 @@ def content_hash(rows: Sequence[Row]) -> str:
 
 
 def write_leaks(leaks: Leaks, out: Path) -> None:
-    """leaks.parquet: one row per near-duplicate pair, with both exhibits and the other image's split."""
+    """leaks.parquet: one row per near-duplicate pair, with both exhibits, the other image's split and the
+    keypoint matches that tie them (tasks/leaks.py: more is surer)."""
     pairs, key_exhibit = leaks.pairs, leaks.key_exhibit
     table = pa.table(
         {
@@ -34,7 +35,7 @@ def write_leaks(leaks: Leaks, out: Path) -> None:
             "other_key": [o for _, o, _ in pairs],
             "other_exhibit": [key_exhibit[o] for _, o, _ in pairs],
             "other_split": [leaks.key_split[o] for _, o, _ in pairs],
-            "distance": pa.array([d for _, _, d in pairs], pa.int32()),
+            "matches": pa.array([m for _, _, m in pairs], pa.int32()),
         }
     )
     write_parquet(table, out / "leaks.parquet")
@@ -49,13 +50,20 @@ def write_split(split_of: dict[str, str], facts: dict[str, dict[str, str]], leak
     write_parquet(pa.Table.from_pylist(rows), out / "split.parquet")
 
 
-def write_training_splits(rows: list[Row], schema: pa.Schema, leaked: set[str], out: Path) -> dict[str, int]:
-    """no_image, train and val parquets; returns their counts and the test rows removed as leaks."""
+def write_training_splits(
+    rows: list[Row], schema: pa.Schema, leaked: set[str], out: Path, languages: Sequence[str] | None = None
+) -> dict[str, int]:
+    """no_image, train and val parquets (in `languages` only, when given); returns their counts, the
+    train/val pairs of other languages left out, and the test rows removed as leaks."""
     no_image = [{**r, "split": None} for r in rows if r["image_key"] is None]
     write_parquet(pa.Table.from_pylist(no_image, schema), out / "no_image.parquet")
     counts = {"no_image": len(no_image)}
+    kept = set(languages) if languages else None
     for name in ("train", "val"):
         part = [r for r in rows if r["image_key"] is not None and r["split"] == name]
+        if kept is not None:
+            counts[f"{name}_other_languages"] = sum(1 for r in part if r["language"] not in kept)
+            part = [r for r in part if r["language"] in kept]
         write_parquet(pa.Table.from_pylist(part, schema), out / f"{name}.parquet")
         counts[name] = len(part)
     counts["test_removed_as_leak"] = sum(

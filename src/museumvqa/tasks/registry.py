@@ -29,6 +29,11 @@ class Breakdown:
     field: str
     metrics: tuple[str, ...]
     headline: bool = False
+    title: str | None = None  # a name of its own (General's per-category breakdown is the "Category-wise" task)
+
+    def titled(self, title: str) -> Breakdown:
+        """The same breakdown under a name of its own."""
+        return Breakdown(self.field, self.metrics, self.headline, title)
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,11 @@ class Section:
     field: str = "category"
 
 
-BY_CATEGORY = Breakdown("category", ("partial_precision", "complete_precision", "partial_recall", "exact_match"), True)
+BY_CATEGORY = Breakdown(
+    "category",
+    ("partial_precision", "complete_precision", "partial_recall", "exact_match", "lenient_exact_match"),
+    True,
+)
 # Every task is broken down by these unless it declares otherwise; so is a task a predictions file
 # names that is not registered here (`score` takes any file).
 BREAKDOWNS: tuple[Breakdown, ...] = (

@@ -18,12 +18,17 @@ QA_COLUMNS = ("question_id", "question", "answers", "image_key")  # those of the
 
 @dataclass(frozen=True)
 class QAExample:
-    """One question about one image; the model learns the first answer, validation accepts any."""
+    """One question about one image; the model learns the first answer, validation accepts any.
+
+    `category` (when the table has one) lets training compare the model with the per-(category,
+    language) majority answer, to tell a model that learned from one that collapsed (collapse.py).
+    """
 
     image_key: str
     question: str
     answers: tuple[str, ...]
     language: str = "en"
+    category: str | None = None
 
     @property
     def answer(self) -> str:
@@ -36,14 +41,15 @@ def read_examples(table_path: str | Path) -> list[QAExample]:
     absent = [c for c in QA_COLUMNS if c not in table.column_names]
     if absent:
         raise UserError(f"{table_path}: missing columns {', '.join(absent)}")
-    columns = [*QA_COLUMNS, "language"] if "language" in table.column_names else list(QA_COLUMNS)
+    columns = [*QA_COLUMNS, *(c for c in ("language", "category") if c in table.column_names)]
     examples = []
     for row in table.select(columns).to_pylist():
         if not row["answers"]:
             raise UserError(f"{table_path}: question {row['question_id']!r} has no answer")
         if row["image_key"] is not None:
             language = row.get("language") or "en"
-            examples.append(QAExample(row["image_key"], row["question"], tuple(row["answers"]), language))
+            answers = tuple(row["answers"])
+            examples.append(QAExample(row["image_key"], row["question"], answers, language, row.get("category")))
     if not examples:
         raise UserError(f"{table_path}: no question has an image")
     return examples

@@ -14,6 +14,7 @@ of every epoch's batches, process 0 evaluates and writes.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ from museumvqa.training.examples import QAExample, check_images, read_split
 from museumvqa.training.loop import LoopSettings, StepContext, fit, make_accelerator, steps_for
 from museumvqa.training.model_setup import build_model, unwrap_lora
 from museumvqa.training.preflight import PreflightReport, preflight
-from museumvqa.training.validation import validate
+from museumvqa.training.validation import Validation, training_majority, validate
 
 SUMMARY_NAME = "training_summary.json"
 ADAPTER_DIR = "adapter"
@@ -63,6 +64,7 @@ class TrainResult:
     out_dir: Path
     resumed_from: int | None = None  # the checkpoint step this call continued from
     preflight: dict[str, Any] = field(default_factory=dict)
+    collapse: dict[str, Any] | None = None  # the last validation's collapse check (training/collapse.py)
 
 
 def train(
@@ -99,6 +101,8 @@ def train_examples(
     model, processor = build_model(config)
     spec = family(config.family)
     collate = spec.collator(model, processor, examples, images, config.max_question_tokens, config.max_answer_tokens)
+    if config.base_model is None:  # from scratch: start from what the answers say (models/blip.py explains why)
+        spec.start_from_answers(unwrap_lora(model), collate)
     rank, world = accelerator.process_index, accelerator.num_processes
     plans = EpochPlans(
         [
@@ -120,18 +124,22 @@ def train_examples(
     offset = plans.offset(so_far["position"]["epoch"], so_far["position"]["batch"]) if resume else 0
 
     model_ref = [model]  # the prepared model once fit has wrapped it
+    majority = training_majority(examples)
+    last: list[Validation] = []  # this call's latest validation
 
     def evaluate(step: int) -> None:
         """Process 0 answers the validation questions; every process gets the scores (one history everywhere)."""
         if validation is None:
             return
-        scores: list[dict[str, float] | None] = [None]
+        found: list[Validation | None] = [None]
         if accelerator.is_main_process:
             module = unwrap_lora(accelerator.unwrap_model(model_ref[0]))
-            scores[0] = validate(module, processor, config.family, *validation, config.batch_size)
+            found[0] = validate(module, processor, config.family, *validation, config.batch_size, majority)
         if accelerator.num_processes > 1:
-            broadcast_object_list(scores, from_process=0)
-        history.append({"step": step, **scores[0]})
+            broadcast_object_list(found, from_process=0)
+        assert found[0] is not None
+        history.append(found[0].history_entry(step))
+        last[:] = [found[0]]
 
     bar = tqdm(
         total=total,
@@ -177,6 +185,12 @@ def train_examples(
     if validation is not None and (not history or history[-1]["step"] != fitted.steps):
         evaluate(fitted.steps)
 
+    collapse = last[0].collapse if last else None
+    if collapse is not None and collapse.collapsed and accelerator.is_main_process:
+        tqdm.write(
+            f"WARNING: {collapse.message()} (validation at step {fitted.steps}; see collapse in {SUMMARY_NAME})",
+            file=sys.stderr,
+        )
     epoch_losses = _epoch_means(losses)
     result = TrainResult(
         steps=fitted.steps,
@@ -187,6 +201,7 @@ def train_examples(
         out_dir=out,
         resumed_from=resume.loop.step if resume else None,
         preflight=dataclasses.asdict(checked),
+        collapse=collapse.to_dict() if collapse is not None else None,
     )
     _save(accelerator, model_ref[0], processor, config, result, examples, images, checked)
     return result
@@ -277,6 +292,7 @@ def _save(
             "epoch_losses": result.epoch_losses,
             "final_loss": result.final_loss,
             "eval_history": result.eval_history,
+            "collapse": result.collapse,
             "preflight": dataclasses.asdict(checked),
             "resumed_from": result.resumed_from,
             "seconds": round(result.seconds, 1),

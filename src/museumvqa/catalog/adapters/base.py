@@ -35,6 +35,9 @@ class RecordRejected(Exception):
         self.reason = reason
 
 
+# The reject reason of a record an OAI-PMH harvest reported deleted: expected, never a sign of a misread file.
+DELETED_AT_SOURCE = 'deleted at the source (OAI-PMH header status="deleted")'
+
 ADAPTERS: dict[str, type[Adapter]] = {}  # every source format by name, filled as adapter classes are defined
 
 

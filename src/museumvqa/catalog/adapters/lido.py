@@ -8,12 +8,13 @@ text keeps its `xml:lang` (inherited from the nearest ancestor that sets it).
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
-from museumvqa.catalog.adapters.base import Adapter, RawRecord, RecordRejected
+from museumvqa.catalog.adapters.base import DELETED_AT_SOURCE, Adapter, RawRecord, RecordRejected
 from museumvqa.catalog.attribution import display_attribution, is_culture, is_maker_role, is_organisation, is_unknown
 from museumvqa.catalog.readers.textio import head_text
 from museumvqa.catalog.schema import Exhibit, ImageRef, Person, clean_text, is_placeholder_id, make_exhibit_id, slug
@@ -22,6 +23,10 @@ from museumvqa.errors import UserError
 
 NS = "http://www.lido-schema.org"
 _L = f"{{{NS}}}"
+_OAI = "{http://www.openarchives.org/OAI/2.0/}"  # harvested pages: LIDO inside OAI-PMH <record><metadata>
+_OAI_LISTS = (f"{_OAI}ListRecords", f"{_OAI}GetRecord")
+_OAI_HEADER, _OAI_RECORD, _OAI_IDENTIFIER = f"{_OAI}header", f"{_OAI}record", f"{_OAI}identifier"
+_NOT_LIDO = "OAI-PMH record without a LIDO record (its metadata is another format, or empty)"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _PRODUCTION = ("production", "creation", "herstellung", "lido00007", "lido00012")
 _ACQUISITION = ("acquisition", "förvärv", "erwerb", "acquisition", "lido00001")
@@ -81,9 +86,11 @@ class LidoAdapter(Adapter):
 
     @classmethod
     def detect(cls, path: Path) -> bool:
-        if path.is_dir():
-            return any(path.rglob("*.xml"))
-        return NS in head_text(path, 4096)
+        if path.is_dir():  # a folder of LIDO files (or harvested pages), judged by its first files
+            return any(cls.detect(file) for file in itertools.islice(path.rglob("*.xml"), 3))
+        head = head_text(path, 4096)
+        # a harvested page may open with many deleted records' headers before its first LIDO record
+        return NS in head or (_OAI[1:-1] in head and NS in head_text(path, 1 << 16))
 
     def read(self, path: Path) -> Iterator[RawRecord]:
         files = sorted(path.rglob("*.xml")) if path.is_dir() else [path]
@@ -93,21 +100,44 @@ class LidoAdapter(Adapter):
             yield from self._read_file(file)
 
     def _read_file(self, file: Path) -> Iterator[RawRecord]:
-        """The file's records, each with its position in that file (what a reject names)."""
+        """The file's records, each with its position in that file (what a reject names).
+
+        In an OAI-PMH response (a harvested page) each `<record>` takes one position: its LIDO record,
+        or a reject naming its OAI identifier when the header says it was deleted or it holds no LIDO.
+        """
         position, found, root = 0, False, None
+        oai_list: ET.Element | None = None  # the ListRecords/GetRecord element of an OAI-PMH response
+        oai_id, oai_done = None, False  # the current OAI record's identifier; whether it gave a record yet
         try:
             for event, element in ET.iterparse(file, events=("start", "end")):
+                tag = element.tag
                 if event == "start":
-                    root = element if root is None else root
+                    if root is None:
+                        root = element
+                    elif tag in _OAI_LISTS:
+                        oai_list = element
                     continue
-                if element.tag != f"{_L}lido":
+                if tag == f"{_L}lido":
+                    found = oai_done = True
+                    record_id = clean_text(element.findtext(f"{_L}lidoRecID"))
+                    yield RawRecord(str(file), position, element, record_id)
+                    position += 1
+                    if oai_list is None and root is not element:
+                        _detach(root, element)
+                elif oai_list is None:
                     continue
-                found = True
-                record_id = clean_text(element.findtext(f"{_L}lidoRecID"))
-                yield RawRecord(str(file), position, element, record_id)
-                position += 1
-                if root is not element:
-                    _detach(root, element)
+                elif tag == _OAI_HEADER:
+                    oai_id = clean_text(element.findtext(_OAI_IDENTIFIER))
+                    if element.get("status") == "deleted":
+                        found = oai_done = True
+                        yield RawRecord(str(file), position, None, oai_id, DELETED_AT_SOURCE)
+                        position += 1
+                elif tag == _OAI_RECORD:
+                    if not oai_done:
+                        yield RawRecord(str(file), position, None, oai_id, _NOT_LIDO)
+                        position += 1
+                    _detach(oai_list, element)
+                    oai_id, oai_done = None, False
         except ET.ParseError as e:
             if root is None:
                 raise UserError(f"{file}: not valid XML ({e})") from None
