@@ -14,10 +14,12 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape, quoteattr
+
+from helpers.loopback import start_server
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 LIDO_NS = "http://www.lido-schema.org"
@@ -140,19 +142,7 @@ class OaiServer:
         self.times: list[float] = []
         self.agents: set[str] = set()
         self._lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                server._answer(self)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
+        self.httpd, self.thread = start_server(self._answer)
 
     @property
     def url(self) -> str:
