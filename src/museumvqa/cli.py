@@ -14,6 +14,7 @@ from museumvqa.commands import (
     evaluation,
     experiment,
     export,
+    forgetting,
     harvest,
     images,
     questions,
@@ -44,7 +45,20 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain usage errors: a few lines, no boxes
 )
-for area in (catalog, harvest, questions, images, benchmarks, training, evaluation, serving, demo, export, experiment):
+for area in (
+    catalog,
+    harvest,
+    questions,
+    images,
+    benchmarks,
+    training,
+    evaluation,
+    forgetting,
+    serving,
+    demo,
+    export,
+    experiment,
+):
     area.register(app)
 
 

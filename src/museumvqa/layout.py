@@ -81,6 +81,10 @@ class RunLayout:
         return self.root / "scores.json"
 
     @property
+    def forgetting(self) -> Path:  # written by `museumvqa forgetting --run`; beside it two predictions files
+        return self.root / "forgetting.json"
+
+    @property
     def report(self) -> Path:
         return self.root / "report.md"
 

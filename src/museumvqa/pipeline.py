@@ -127,6 +127,8 @@ def _benchmarks(run: RunLayout, config: DemoConfig) -> None:
         test_museums=settings.test_museums,
         leak_min_matches=settings.leak_check,
         train_languages=settings.train_languages,
+        memory_limit=settings.memory_limit,
+        batch_rows=settings.batch_rows,
     )
 
 

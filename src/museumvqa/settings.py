@@ -13,9 +13,10 @@ from typing import Literal
 
 from museumvqa.config import setting
 from museumvqa.errors import UserError
+from museumvqa.evaluation.api_answerer import ApiSettings
 from museumvqa.images.fetch import FetchSettings
 from museumvqa.images.process import DEFAULT_MAX_PIXELS
-from museumvqa.training.config import TrainConfig
+from museumvqa.training.config import TinyModel, TrainConfig
 
 # the skeleton's seven categories and two that no photograph shows (Visually unanswerable): within minutes
 DEMO_CATEGORIES = (
@@ -138,6 +139,13 @@ class BenchmarksConfig:
         "Near-duplicate threshold: keypoint matches between a test and a train/val image that agree on one "
         "camera mapping (ORB + RANSAC, calibrated in BENCHMARKS.md); -1 or null skips the check.",
     )
+    memory_limit: str = setting(
+        "256MB",
+        "DuckDB's memory for sorting the QA pairs by question and joining their exhibits (e.g. 512MB, 2GB); "
+        "beyond it, it spills to a folder inside --out. With batch_rows it bounds the stage's memory; what "
+        "is held per exhibit (views, split) comes on top.",
+    )
+    batch_rows: int = setting(16_384, "QA pairs held in Python at once; also rows per row group of each output file.")
 
     @property
     def leak_check(self) -> int | None:
@@ -159,6 +167,10 @@ class EvaluateConfig:
         "Longest model answer, in tokens; null = sized from the task sets' gold answers (recorded with every "
         "prediction).",
     )
+    api: ApiSettings = setting(
+        help="How openai:MODEL@URL answerers are asked: concurrency, timeout, retries, backoff, max_wait.",
+        factory=ApiSettings,
+    )
 
 
 @dataclass
@@ -171,12 +183,19 @@ class ServeConfig:
     timeout: float = setting(30.0, "Seconds one answer may take (504 after).")
     concurrency: int = setting(4, "Answers computed at once.")
     queue: int = setting(8, "Requests that may wait for a slot; more get 503 with Retry-After.")
+    min_inliers: int | None = setting(
+        None,
+        "Open-set threshold: keypoint matches agreeing on one camera mapping that a photo needs with a catalogue "
+        "image to be recognised; fewer: 'not in this collection'. null = the calibrated one (BENCHMARKS.md).",
+    )
 
     def __post_init__(self) -> None:
         if self.concurrency < 1 or self.queue < 0 or self.timeout <= 0 or self.max_upload_mb <= 0:
             raise UserError(
                 "--concurrency must be at least 1, --queue 0 or more, --timeout and --max-upload-mb above 0"
             )
+        if self.min_inliers is not None and self.min_inliers < 1:
+            raise UserError("--min-inliers must be at least 1 (or null for the calibrated threshold)")
 
 
 @dataclass
@@ -192,5 +211,8 @@ class DemoConfig:
     )
     shards: ShardsConfig = setting(help="Shard settings.", factory=lambda: ShardsConfig(image_size=224))
     benchmarks: BenchmarksConfig = setting(help="Split and task settings.", factory=BenchmarksConfig)
-    train: TrainConfig = setting(help="Training settings.", factory=TrainConfig)
+    # the demo's model: the training texts' tokens only and cropped, mirrored photos (BENCHMARKS.md, "The demo model")
+    train: TrainConfig = setting(
+        help="Training settings.", factory=lambda: TrainConfig(tiny=TinyModel(vocabulary="data"), augment=True)
+    )
     evaluate: EvaluateConfig = setting(help="Evaluation settings.", factory=EvaluateConfig)

@@ -48,10 +48,9 @@ def test_every_task_empty_is_refused_with_the_true_reason(
 
 
 def test_why_empty_names_english_only_only_when_it_is_so() -> None:
-    rows = [{"language": "en"}]
-    assert why_empty("multilanguage", rows, {"en", "sv"}) == "no non-English test questions"
-    assert why_empty("multilanguage", rows, {"en"}) == "the QA table holds English questions only"
-    assert why_empty("general", [], {"en", "sv"}).startswith("the test split is empty")
+    assert why_empty("multilanguage", True, {"en", "sv"}) == "no non-English test questions"
+    assert why_empty("multilanguage", True, {"en"}) == "the QA table holds English questions only"
+    assert why_empty("general", False, {"en", "sv"}).startswith("the test split is empty")
 
 
 def test_fractions_out_of_range_are_one_line(small_museum: dict, tmp_path: Path) -> None:

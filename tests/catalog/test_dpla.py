@@ -63,8 +63,10 @@ def test_search_answer_items() -> None:
     assert values(usc, "creator") == [("Berndt, Jerry", None)]
     assert (values(usc, "date"), usc.date_begin, usc.date_end) == ([("circa 1996", "en")], 1996, 1996)
     assert values(usc, "object_type") == [("Photographic prints", "en"), ("Photographs", "en")]
-    assert values(usc, "place") == [("California", "en"), ("Los Angeles", "en"), ("USA", "en"),
-                                    ("religious facilities: Saint Vincent Center", "en")]  # fmt: skip
+    # spatial is where the photograph was taken and what it shows: a subject, not where the print was made
+    assert "place" not in usc.attributes and values(usc, "subject")[3:] == [
+        ("California", "en"), ("Los Angeles", "en"), ("USA", "en"), ("religious facilities: Saint Vincent Center", "en")
+    ]  # fmt: skip
     assert values(usc, "department") == [("Jerry Berndt Collection", "en")]
     assert values(usc, "dimensions") == [("1 photograph : photoprint, b&w", "en")]
     assert usc.rights is not None and usc.rights.startswith("Berndt, Jerry; Private collections")
@@ -101,7 +103,9 @@ def test_organisations_contributors_and_rights_statements() -> None:
         ("O.H. Bailey & Co.", "contributor")
     ]
     assert (values(lc, "date"), lc.date_begin, lc.date_end) == ([("1878", "en")], 1878, 1878)
-    assert len(values(lc, "department")) == 5 and ("massachusetts", "en") in values(lc, "place")
+    # a panoramic map of Newton, Mass., printed in Boston (its description): spatial is the town it draws
+    assert len(values(lc, "department")) == 5 and ("newton", "en") in values(lc, "subject")
+    assert "place" not in lc.attributes and "place" not in kentucky.attributes  # a newspaper's county, likewise
     (maine,) = exhibits_of(RETCON / "maine.json")
     assert maine.licence == "http://rightsstatements.org/vocab/NoC-US/1.0/" and maine.rights is None
     assert maine.url == "http://digitalmaine.com/spo_docs/67" and maine.images == []  # no object at all
@@ -151,3 +155,4 @@ def test_questions_from_the_records_pass_the_audit(tmp_path: Path) -> None:
     report, counts = audited_run([RETCON, API / "elasticSearchItemList.json"], tmp_path / "run")
     assert report.pairs > 150 and counts["creator"] > 0 and counts["nationality"] > 0
     assert breaches(report) == []
+    assert counts.get("culture", 0) == 0  # no DPLA field says where an object was made: never asked

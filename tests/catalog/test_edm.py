@@ -93,7 +93,7 @@ def test_albertina_poster_with_a_firm_among_its_makers() -> None:
     assert person(ex, "Josef Reich") == (1869, 1927, None, None, None)  # "Österreich, 1869 - 1927": a country
     assert person(ex, firm)[:4] == (1894, 1937, "Wien", "Wien")  # the firm's years, as the record states them
     assert (values(ex, "date"), ex.date_begin, ex.date_end) == ([("1901", None)], 1901, 1901)  # dcterms:temporal
-    assert values(ex, "medium") == [("Farblithographie", None)] and values(ex, "place") == [("Österreich", None)]
+    assert values(ex, "medium") == [("Farblithographie", None)] and values(ex, "place") == [("Österreich", "de")]
     assert values(ex, "subject") == [("Druckgraphik", None)]  # the text, not the AAT link
     assert values(ex, "dimensions") == [("Blatt: 1040 mm x 690 mm", None)]
     assert values(ex, "department") == [("Plakatsammlung", None)]
@@ -123,7 +123,8 @@ def test_albertina_unknown_and_uncertain_makers() -> None:
     assert person(cunego, "Aloysio Cunego")[:2] == (1757, None)  # "Italien, 1757 - nach 1790"
     assert person(cunego, "Johann Veit Kauperz")[:3] == (1741, 1816, "Graz")
     assert (values(cunego, "date"), cunego.date_begin, cunego.date_end) == ([("1782; 1780", None)], 1780, 1782)
-    assert values(cunego, "place") == [("Italien, Rom; Österreich (Monarchie), Graz", None)]
+    # one production place per maker, beside their dates "1782; 1780": either is a right answer
+    assert values(cunego, "place") == [("Italien, Rom", "de"), ("Österreich (Monarchie), Graz", "de")]
     petrini = one(ALBERTINA / "example_rec_13.xml")
     assert person(petrini, "Giovanni Petrini")[:2] == (1750, None)  # "Italien, 1750 - ca.1825"
     assert (petrini.date_begin, petrini.date_end) == (1770, 1825)  # "1770-1825"
@@ -172,7 +173,7 @@ def test_noe_nested_resources() -> None:
 # --- Europeana OAI-PMH and JSON -----------------------------------------------------------------------------
 
 
-def test_oai_record_with_europeana_place_enrichment() -> None:
+def test_oai_record_with_a_depicted_place_and_its_europeana_enrichment() -> None:
     ex = one(OAI / "92064-bildarchivaustria_Preview_305640.xml")
     assert (
         ex.exhibit_id
@@ -182,12 +183,15 @@ def test_oai_record_with_europeana_place_enrichment() -> None:
     assert values(ex, "description")[0][1] == "de" and values(ex, "creator") == [("Weltbild", None)]
     assert ("Spanischer Bürgerkrieg", "de") in values(ex, "subject") and ("War", "en") in values(ex, "subject")
     assert (values(ex, "date"), ex.date_begin) == ([("1939-01-09", None)], 1939)
-    places = values(ex, "place")
-    assert places[0] == ("Castelldans", None)  # the provider's literal (and Europeana's untagged label)
-    # Spain: the first label per wanted language, not all ~150
-    assert {("Kingdom of Spain", "en"), ("Spanien", "de"), ("Espagne", "fr"), ("Spagna", "it")} <= set(places)
+    # dcterms:spatial is the place the photograph shows (Franco's offensive at Castelldans), not where it was made
+    assert "place" not in ex.attributes
+    subjects = values(ex, "subject")
+    assert ("Castelldans", None) in subjects  # the provider's literal (and Europeana's untagged label, one value)
+    assert ("Spanien", "de") in subjects and ("Spain", "en") in subjects  # the provider's own subjects say it too
+    # Spain, Europeana's enrichment: the first label per wanted language, not all ~150, with the place's id
+    places = [(v.value, v.lang) for v in ex.attributes["subject"] if v.uri == "http://data.europeana.eu/place/base/83"]
+    assert {("Kingdom of Spain", "en"), ("Espagne", "fr"), ("Spagna", "it")} <= set(places)
     assert len(places) <= 10 and not any(lang == "mr" for _, lang in places)
-    assert {v.uri for v in ex.attributes["place"][1:]} == {"http://data.europeana.eu/place/base/83"}
     assert values(ex, "object_type") == [("Fotografie", None)]  # not "image/jpeg" (dc:format is not read)
     assert (ex.licence, ex.rights) == ("http://rightsstatements.org/vocab/CNE/1.0/", "ÖNB")
     assert [i.uri for i in ex.images] == ["http://www.bildarchivaustria.at/Preview/305640.jpg"]
@@ -412,6 +416,28 @@ def test_language_tags() -> None:
         "de", "de", "en-GB", "de", None, None, None, None, None]  # fmt: skip
 
 
+# --- where a work was made --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(p for p in REAL.rglob("*") if p.suffix in (".xml", ".json")), ids=lambda p: p.name)
+def test_only_the_albertina_says_where_a_work_was_made(path: Path) -> None:
+    """dcterms:spatial is what a work depicts (EDM's meaning) except where a provider writes its making place there.
+
+    The Albertina does: one production place per maker, beside their dates ("Italien, Rom; Österreich
+    (Monarchie), Graz" and "1782; 1780" on a print of a sibyl engraved in Rome and in Graz); it writes
+    its place names in German, the language it tags its titles in. Everywhere else the value is a
+    subject: a photograph of Castelldans, no question "Where was this made?" answered "Castelldans".
+    """
+    adapter = EdmAdapter()
+    for record in adapter.read(path):
+        ex = adapter.to_exhibit(record)
+        spatial = "dcterms:spatial>" in path.read_text(encoding="utf-8")  # the provider's own literal
+        if ex.museum == "albertina-wien-osterreich" and spatial:
+            assert ex.attributes["place"] and {v.lang for v in ex.attributes["place"]} == {"de"}
+        else:  # no spatial (the Albertina's blank leaf, the NOE museums, the maps) or a depicted place
+            assert "place" not in ex.attributes
+
+
 # --- questions ------------------------------------------------------------------------------------------------
 
 
@@ -421,6 +447,12 @@ def test_questions_from_the_records_pass_the_audit(tmp_path: Path) -> None:
     counts = generate_questions(run / "exhibits", run / "questions", languages=LANGUAGES, progress=False)
     report = audit_run(run)
     assert report.pairs > 800 and counts["creator"] > 100 and counts["birth_place"] > 0 and counts["period"] > 0
+    # "Where was this made?" is asked of the 19 Albertina works with a production place, in German, and of nothing else
+    culture = [r for r in read_parquet_dir(run / "questions").to_pylist() if r["category"] == "culture"]
+    assert len(culture) == counts["culture"] == 19 and {r["language"] for r in culture} == {"de"}
+    assert {r["exhibit_id"].split(":")[0] for r in culture} == {"albertina-wien-osterreich"}
+    cunego = next(r for r in culture if r["exhibit_id"] == "albertina-wien-osterreich:tms_452096")
+    assert cunego["answers"] == ["Italien, Rom", "Österreich (Monarchie), Graz"]
     # The only cell over a threshold: Rec4's Italian map title, which the library tagged xml:lang="fr" and
     # which is 50 words long: the audit rightly flags the source's tag and the length (see the report).
     assert sorted(breaches(report)) == [

@@ -11,11 +11,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def start_server(answer: Callable[[BaseHTTPRequestHandler], None]) -> tuple[ThreadingHTTPServer, threading.Thread]:
-    """A threaded HTTP server on 127.0.0.1 (a free port) that hands every GET to `answer`, quietly."""
+    """A threaded HTTP server on 127.0.0.1 (a free port) that hands every GET and POST to `answer`, quietly
+    (`handler.command` tells them apart)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             answer(self)
+
+        do_POST = do_GET
 
         def log_message(self, *args: object) -> None:
             pass

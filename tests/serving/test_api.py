@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from museumvqa.catalog.schema import Exhibit, Person
+from museumvqa.images.recognition import ImageIndex
 from museumvqa.serving.answering import Responder, record_answer
 from museumvqa.serving.app import ServeSettings, create_app
 from museumvqa.serving.catalogue import Catalogue
@@ -246,8 +247,7 @@ def test_record_page_escapes_everything(responder: Responder) -> None:
     exhibit.add("title", f'Title "{evil}"')
     exhibit.add("medium", evil, lang="sv", role=evil)
     exhibit.people.append(Person(f"Artist {evil}", role=evil, birth_place=evil))
-    features = responder.catalogue.features[:1]
-    catalogue = Catalogue({exhibit.exhibit_id: exhibit}, ["k<1>"], [exhibit.exhibit_id], features, {"k<1>": b""})
+    catalogue = Catalogue({exhibit.exhibit_id: exhibit}, ["k<1>"], [exhibit.exhibit_id], {"k<1>": b""}, ImageIndex())
     client = TestClient(create_app(Responder(responder.model, catalogue, responder.glossary)))
     page = client.get(f"/record/{quote(exhibit.exhibit_id, safe='')}").text
     assert "<script>" not in page and "<b>" not in page and "javascript:" not in page

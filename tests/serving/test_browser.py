@@ -1,21 +1,20 @@
 """The visitor page in Debian's Chromium (driven by Playwright): upload a Met sample photo, ask, see the
 answer and the record card; the layout at a phone's 390 px and a desktop's 1280 px (every form label
 beside or above its own control, nothing wider than the window), a question in Swedish answered with a
-Swedish page, and the record's own page. Screenshots go to the test's tmp_path (`--basetemp DIR` keeps
+Swedish page, and the record's own page; a photo of nothing in the collection says so, with no card.
+The server is conftest's `server` fixture. Screenshots go to the test's tmp_path (`--basetemp DIR` keeps
 them). Needs `apt-get install -y chromium` (`make browser`); skipped without it."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from museumvqa.serving.answering import Responder, record_answer
-from museumvqa.serving.app import create_app
+from museumvqa.serving.labels import page_words
 from museumvqa.serving.record_answers import unknown_makers
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,31 +31,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install -y chromium)"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(responder: Responder) -> Iterator[str]:
-    import uvicorn
-
-    port = _free_port()
-    config = uvicorn.Config(create_app(responder), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
 
 
 def test_visitor_uploads_a_photo_and_sees_answer_and_card(server: str, responder: Responder, tmp_path: Path) -> None:
@@ -169,3 +143,24 @@ def test_layout_at_phone_and_desktop_widths_in_swedish(server: str, responder: R
     assert record_overflow[0] <= record_overflow[1]
     shots = sorted(tmp_path.glob("*.png"))
     assert len(shots) == 3 and all(shot.stat().st_size > 1000 for shot in shots)
+
+
+def test_a_photo_of_nothing_in_the_collection_says_so(server: str, tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    photo = tmp_path / "noise.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8)).save(photo)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{server}/?lang=de")
+            page.wait_for_selector("#samples img")
+            page.set_input_files("#image", str(photo))
+            page.select_option("#mode", "retrieval")
+            page.click("button[type=submit]")
+            page.wait_for_selector("#result:not([hidden])", timeout=30_000)
+            matched, answer, card_hidden = page.inner_text("#matched"), page.inner_text("#answer"), page.is_hidden("#card")
+        finally:
+            browser.close()
+    words = page_words("de")["ui"]
+    assert (matched, answer, card_hidden) == (words["not_in_collection"], words["no_answer"], True)

@@ -30,6 +30,7 @@ OVERRIDES = [
     "learning_rate=0.003",
     "checkpoint_every=2",
     "keep_last=2",
+    "augment=true",  # crops drawn from the batch position: a resumed run must draw the same ones
 ]
 
 

@@ -5,6 +5,13 @@ Europeana's own proxy adds only its enrichments, i.e. links to contextual entiti
 concepts, timespans, agents) whose labels it resolves, plus a date when the provider gave none.
 Entity labels are kept in the question languages and the record's own languages, not in all of
 the dozens Europeana ships (a place such as Spain has ~150).
+
+Where an object was made: EDM has no property for it. `dcterms:spatial` is, by EDM's mapping
+guidelines, what the object represents or depicts in space, and `dc:coverage` its spatial or temporal
+topic: a photograph of Castelldans (Austrian National Library), the country of a map. Those are
+subjects ("What does this work show?"), never the place a "Where was this made?" question answers.
+Only a provider known to write its production places in `dcterms:spatial` (`_SPATIAL_IS_MAKING_PLACE`)
+fills `place`; `edm:currentLocation` (where the object is kept) feeds neither.
 """
 
 from __future__ import annotations
@@ -27,6 +34,10 @@ _DATED = re.compile(
     re.IGNORECASE,
 )
 _INSCRIPTION_PROPS = ("inscriptions", "inscription", "signed")  # a provider's own elements (Albertina)
+# Data providers (as slugs) whose dcterms:spatial is where the object was made. The Albertina writes one
+# production place per maker, beside that maker's date in dcterms:temporal: "Italien, Rom; Österreich
+# (Monarchie), Graz" with "1782; 1780" on a print of the Persian Sibyl engraved in Rome and in Graz.
+_SPATIAL_IS_MAKING_PLACE = frozenset({"albertina-wien-osterreich"})
 _DATE_PROPS = ("dcterms:created", "dc:date", "dcterms:issued")
 _Text = tuple[str, "str | None", "str | None"]  # text, language, vocabulary URI
 _Date = tuple[str, "str | None", "int | None", "int | None"]  # text, language, begin year, end year
@@ -43,8 +54,9 @@ class _View:
         self.enriching = [p for p in proxies if p.flag("edm:europeanaProxy")]
         self.aggregations = record.of_kind("Aggregation")
         self.europeana = record.of_kind("EuropeanaAggregation")
-        own = {(v.lang or "").split("-")[0] for n in self.describing for vs in n.props.values() for v in vs}
-        self.langs = LABEL_LANGS | (own - {""})
+        own = {(v.lang or "").split("-")[0] for n in self.describing for vs in n.props.values() for v in vs} - {""}
+        self.langs = LABEL_LANGS | own
+        self.own_lang = next(iter(own)) if len(own) == 1 else None  # the one language the provider tags texts in
 
     def lits(self, prop: str, nodes: list[Node]) -> list[Lit]:
         return [v for node in nodes for v in node.get(prop)]
@@ -100,7 +112,8 @@ def to_exhibit(record: EdmRecord, source_path: str, adapter: str, museum: str | 
     descriptions = view.texts("dc:description", enriched=False)
     if not titles and not descriptions:
         raise RecordRejected("dc:title", "record has neither dc:title nor dc:description")
-    museum = museum or _museum(view) or "europeana"
+    provider = _museum(view)
+    museum = museum or provider or "europeana"
     ex = Exhibit(make_exhibit_id(museum, local_id), museum, adapter, source_path)
     for attribute, values in (("title", titles), ("description", descriptions)):
         for text, value_lang, uri in values:
@@ -112,14 +125,20 @@ def to_exhibit(record: EdmRecord, source_path: str, adapter: str, museum: str | 
         ("object_type", "dc:type"),
         ("classification", "edm:hasType"),
         ("subject", "dc:subject"),
-        ("place", "dcterms:spatial"),
         ("dimensions", "dcterms:extent"),
     ):
         for text, value_lang, uri in view.texts(prop):
             if attribute != "object_type" or "/" not in text:  # dc:type also holds MIME types ("image/jpeg")
                 _add(ex, attribute, text, value_lang, uri)
+    for text, value_lang, uri in view.texts("dcterms:spatial"):
+        if provider not in _SPATIAL_IS_MAKING_PLACE:
+            _add(ex, "subject", text, value_lang, uri)
+            continue
+        for part in text.split(";"):  # one place per maker: each is a right answer
+            if (place := clean_text(part)) is not None:  # untagged, it is in the provider's language ("Italien")
+                _add(ex, "place", place, value_lang or view.own_lang, uri)
     for text, value_lang, uri in view.enrichments("dc:coverage"):  # not the providers' own: often "unspecified"
-        _add(ex, "place", text, value_lang, uri)
+        _add(ex, "subject", text, value_lang, uri)
     for lit in view.lits("dcterms:isPartOf", view.describing):
         if lit.text is not None:  # a collection's name; a link names a parent record, not a department
             ex.add("department", lit.text, lang=lit.lang or lang)

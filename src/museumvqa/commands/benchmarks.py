@@ -33,6 +33,8 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Comma-separated languages of train/val (e.g. en: the paper's setting).")
         ] = None,
         leak_min_matches: Annotated[int | None, option(BenchmarksConfig, "leak_min_matches")] = None,
+        memory_limit: Annotated[str | None, option(BenchmarksConfig, "memory_limit")] = None,
+        batch_rows: Annotated[int | None, option(BenchmarksConfig, "batch_rows")] = None,
         config: ConfigFile = None,
         overrides: Overrides = None,
     ) -> None:
@@ -48,6 +50,8 @@ def register(app: typer.Typer) -> None:
             tasks=None if tasks == "all" else split(tasks),
             train_languages=split(train_languages),
             leak_min_matches=leak_min_matches,
+            memory_limit=memory_limit,
+            batch_rows=batch_rows,
         )
         from museumvqa.tasks.build import build_benchmarks
         from museumvqa.tasks.registry import task_names
@@ -64,6 +68,8 @@ def register(app: typer.Typer) -> None:
             test_museums=cfg.test_museums,
             train_languages=cfg.train_languages,
             leak_min_matches=cfg.leak_check,
+            memory_limit=cfg.memory_limit,
+            batch_rows=cfg.batch_rows,
         )
         leaks = manifest["leaks"]
         removed = f" ({leaks['test_exhibits_removed']} test exhibits removed)" if leaks["checked"] else " (not checked)"

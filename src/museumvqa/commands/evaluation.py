@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from museumvqa.commands.common import ConfigFile, Overrides, Quiet, load_settings, option, split
+from museumvqa.evaluation.api_answerer import ApiSettings
 from museumvqa.layout import RunLayout
 from museumvqa.settings import EvaluateConfig
 
@@ -24,7 +25,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 help="Model folder, hub id, a baseline (trained on the training split only: baseline:majority, "
                 "baseline:question-only, baseline:retrieval), an oracle that reads the test records "
-                "(oracle:catalogue), or file:PREDICTIONS.jsonl (repeatable)."
+                "(oracle:catalogue), file:PREDICTIONS.jsonl, or a model behind an OpenAI-compatible API, "
+                "openai:MODEL@http://host:port/v1 (key from $OPENAI_API_KEY) (repeatable)."
             ),
         ],
         tasks: Annotated[
@@ -35,6 +37,8 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int | None, option(EvaluateConfig, "seed")] = None,
         semantic: Annotated[bool | None, option(EvaluateConfig, "semantic", "--semantic/--no-semantic")] = None,
         max_new_tokens: Annotated[int | None, option(EvaluateConfig, "max_new_tokens", min=1)] = None,
+        api_concurrency: Annotated[int | None, option(ApiSettings, "concurrency", "--api-concurrency", min=1)] = None,
+        api_timeout: Annotated[float | None, option(ApiSettings, "timeout", "--api-timeout")] = None,
         config: ConfigFile = None,
         overrides: Overrides = None,
         quiet: Quiet = False,
@@ -54,6 +58,7 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             semantic=semantic,
             max_new_tokens=max_new_tokens,
+            **{"api.concurrency": api_concurrency, "api.timeout": api_timeout},
         )
         layout = RunLayout(run)
         run_folder(run, "--run", (layout.benchmarks.name, layout.shards.name))  # before torch and accelerate load
@@ -76,6 +81,7 @@ def register(app: typer.Typer) -> None:
             semantic=cfg.semantic,
             accelerator=accelerator,
             max_new_tokens=cfg.max_new_tokens,
+            api=cfg.api,
         )
         if accelerator.is_main_process:
             typer.echo(scores_table(scores))

@@ -57,6 +57,7 @@ def register(app: typer.Typer) -> None:
         timeout: Annotated[float | None, option(ServeConfig, "timeout")] = None,
         concurrency: Annotated[int | None, option(ServeConfig, "concurrency")] = None,
         queue: Annotated[int | None, option(ServeConfig, "queue")] = None,
+        min_inliers: Annotated[int | None, option(ServeConfig, "min_inliers", min=1)] = None,
         config: ConfigFile = None,
         overrides: Overrides = None,
     ) -> None:
@@ -74,6 +75,7 @@ def register(app: typer.Typer) -> None:
             timeout=timeout,
             concurrency=concurrency,
             queue=queue,
+            min_inliers=min_inliers,
         )
         layout = RunLayout(catalog)
         run_folder(catalog, "--catalog", (layout.exhibits.name, layout.shards.name))  # every check before torch loads
@@ -90,4 +92,4 @@ def register(app: typer.Typer) -> None:
             max_concurrency=cfg.concurrency,
             max_queue=cfg.queue,
         )
-        run_serve(model, catalog, cfg.host, cfg.port, limits)
+        run_serve(model, catalog, cfg.host, cfg.port, limits, cfg.min_inliers)

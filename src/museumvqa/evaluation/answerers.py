@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from PIL import Image
 
 from museumvqa.errors import UserError
+from museumvqa.evaluation.api_answerer import API_PREFIX, ApiAnswerer, ApiSettings, parse_spec
 from museumvqa.evaluation.majority import MajorityBaseline
 from museumvqa.evaluation.question_only import QuestionOnlyBaseline
 from museumvqa.evaluation.retrieval import RetrievalBaseline
@@ -138,9 +139,13 @@ def make_answerer(
     batch_size: int = 16,
     device: str | None = None,
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+    api: ApiSettings | None = None,
+    api_cache: str | Path | None = None,
 ) -> Answerer:
     """A reference answerer by name (`REFERENCES`: `baseline:majority`, `baseline:question-only`,
-    `baseline:retrieval`, `oracle:catalogue`), `file:PREDICTIONS.jsonl`, or a model folder / hub id."""
+    `baseline:retrieval`, `oracle:catalogue`), `file:PREDICTIONS.jsonl`, an API model
+    `openai:MODEL@http://host:port/v1` (asked with `api` settings, its answers cached under the folder
+    `api_cache` when given), or a model folder / hub id."""
     if spec in RENAMED:
         raise UserError(f"{spec} is now {RENAMED[spec]} (it reads the test records: an oracle, not a baseline)")
     if spec.startswith(REFERENCE_PREFIXES):
@@ -152,4 +157,8 @@ def make_answerer(
         return REFERENCES[spec](train.parent, Path(shards_dir) if shards_dir is not None else None)
     if spec.startswith("file:"):
         return PredictionsFileAnswerer(spec.removeprefix("file:"))
+    if spec.startswith(API_PREFIX):
+        model, base_url = parse_spec(spec)
+        cache = Path(api_cache) if api_cache is not None else None
+        return ApiAnswerer(model, base_url, max_new_tokens, api, cache)
     return ModelAnswerer(spec, batch_size=batch_size, device=device, max_new_tokens=max_new_tokens)

@@ -28,7 +28,7 @@ def is_reference(answerer: str) -> bool:
     return answerer.startswith(REFERENCES)
 
 
-def _rows(answerer: str, result: dict[str, Any]) -> list[dict[str, Any]]:
+def answerer_rows(answerer: str, result: dict[str, Any]) -> list[dict[str, Any]]:
     """The answerer's predictions on the tasks it was scored on."""
     path = Path(result.get("predictions", ""))
     if not path.is_file():
@@ -64,7 +64,7 @@ def paired_blocks(
         rows: dict[str, dict[str, RowValues]] = {}  # answerer -> task -> its scored rows, scored once
         for answerer in [*models, *references]:
             try:
-                tasks = by_task(_rows(answerer, results[answerer]))
+                tasks = by_task(answerer_rows(answerer, results[answerer]))
                 rows[answerer] = {task: row_values(answerer, task_rows) for task, task_rows in tasks.items()}
             except UserError as error:
                 problems.append(f"- not compared: {error}")

@@ -16,7 +16,9 @@ from typing import Any
 
 from museumvqa.errors import UserError
 from museumvqa.evaluation.blocks import Block, Gallery, Heading, Plot, Text
+from museumvqa.evaluation.collapse_flags import collapse_lines
 from museumvqa.evaluation.comparisons import paired_blocks
+from museumvqa.evaluation.forgetting import forgetting_table
 from museumvqa.evaluation.gallery import wrong_answers
 from museumvqa.evaluation.paper import paper_lines
 from museumvqa.evaluation.plots import task_bars
@@ -130,6 +132,10 @@ def build_blocks(
     labels = _run_labels([layout.root for layout in layouts])
     title = "museumvqa run report" if len(runs) == 1 else "museumvqa report: " + ", ".join(labels)
     blocks: list[Block] = [Heading(1, title)]
+    for layout, label in zip(layouts, labels):  # before any table: a collapsed model can look merely weak in them
+        prefix = "" if len(runs) == 1 else f"{label}: "
+        lines = collapse_lines(_load(layout.scores), layout.train_table, lambda a, p=prefix: p + _short(a))
+        blocks += [Text([line]) for line in lines]  # a paragraph each
     for layout, label in zip(layouts, labels):
         training = _load(layout.model / "training_summary.json")
         if training and training.get("pretrained_weights") is False:
@@ -162,6 +168,11 @@ def build_blocks(
             Plot("tasks", task_bars(scores, "partial_precision", "partial precision"), "Partial precision per task.")
         )
         blocks += section_plots(scores)
+    for layout, label in zip(layouts, labels):
+        forgetting = _load(layout.forgetting)
+        if forgetting:
+            heading = "Forgetting" if len(runs) == 1 else f"Forgetting: {label}"
+            blocks += [Heading(2, heading), forgetting_table(forgetting)]
     blocks.append(
         Heading(2, "The paper's published figures (for reference, not comparable to a from-scratch tiny model)")
     )

@@ -1,7 +1,9 @@
 """Evaluate answerers on a run's task sets: predictions JSONL per answerer, then scores.json.
 
 scores.json: {answerer: {"predictions", "task_versions", "generation", "seed", "tasks": {task: scores}}}.
-Tasks the benchmark manifest marks empty are skipped (the report says why).
+Each evaluation merges its answerers into it: evaluating X after Y keeps Y's entry (unless the task sets
+were rebuilt since Y was scored), evaluating X again replaces X's. Tasks the benchmark manifest marks
+empty are skipped (the report says why).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pyarrow.parquet as pq
 
 from museumvqa.errors import UserError
 from museumvqa.evaluation.answerers import REFERENCE_PREFIXES, make_answerer
+from museumvqa.evaluation.api_answerer import API_PREFIX, ApiSettings, safe_stem
 from museumvqa.evaluation.predict import Ranks, predict
 from museumvqa.evaluation.score import score_file, scores_to_json
 from museumvqa.evaluation.semantic import SemanticMatcher
@@ -23,8 +26,10 @@ from museumvqa.layout import RunLayout
 
 
 def prediction_file_name(answerer_name: str) -> str:
-    """`baseline:majority` -> `baseline-majority.jsonl`, `oracle:catalogue` -> `oracle-catalogue.jsonl`; a model
-    folder -> `model-<folder name>.jsonl`."""
+    """`baseline:majority` -> `baseline-majority.jsonl`, `oracle:catalogue` -> `oracle-catalogue.jsonl`,
+    `openai:org/model` -> `openai-org-model.jsonl`; a model folder -> `model-<folder name>.jsonl`."""
+    if answerer_name.startswith(API_PREFIX):
+        return f"{safe_stem(answerer_name)}.jsonl"
     if answerer_name.startswith((*REFERENCE_PREFIXES, "file:")):
         return answerer_name.replace(":", "-") + ("" if answerer_name.endswith(".jsonl") else ".jsonl")
     return f"model-{Path(answerer_name).name or 'model'}.jsonl"
@@ -57,6 +62,32 @@ def answer_budget(tables: Sequence[Path], floor: int = 8, ceiling: int = 96) -> 
     return max(floor, min(ceiling, 2 * p99 + 2))
 
 
+def read_scores(path: Path) -> dict[str, dict]:
+    """scores.json as it stands ({} when there is none); anything else is a UserError."""
+    try:
+        old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (ValueError, UnicodeDecodeError):
+        old = None
+    if not isinstance(old, dict):
+        raise UserError(f"{path}: not a scores file (a JSON object by answerer); move it away and evaluate again")
+    return old
+
+
+def merged_scores(path: Path, new: dict[str, dict], manifest: dict[str, Any]) -> dict[str, dict]:
+    """scores.json's entries with `new` put in: an answerer evaluated again replaces its entry; others stay
+    unless they were scored on a task set that has since been rebuilt (another content hash)."""
+    current = {task: info["content_hash"] for task, info in manifest["tasks"].items()}
+    old = read_scores(path)  # read now, not when evaluation started: another evaluation may have added to it
+    kept = {
+        name: entry
+        for name, entry in old.items()
+        if name not in new
+        and isinstance(entry, dict)
+        and all(current.get(task) == version for task, version in entry.get("task_versions", {}).items())
+    }
+    return {**kept, **new}
+
+
 def evaluate_run(
     run_dir: str | Path,
     answerers: Sequence[str],
@@ -68,11 +99,14 @@ def evaluate_run(
     semantic: bool = False,
     accelerator: Any = None,
     max_new_tokens: int | None = None,
+    api: ApiSettings | None = None,
 ) -> dict[str, dict]:
-    """Answer every task question with each answerer; write predictions/*.jsonl and scores.json.
+    """Answer every task question with each answerer; write predictions/*.jsonl and merge their scores into
+    scores.json (`merged_scores`); returns the whole of scores.json.
 
     `max_new_tokens` caps a model's answers (recorded in each prediction's `generation`); None sizes it
-    from the gold answers of the task sets (`answer_budget`), so long titles and credit lines are not cut."""
+    from the gold answers of the task sets (`answer_budget`), so long titles and credit lines are not cut.
+    `api` says how `openai:` answerers are asked; their answers are cached in `api_cache/` of the run."""
     layout = RunLayout(Path(run_dir))
     manifest_path = layout.benchmarks / "manifest.json"
     if not manifest_path.is_file():
@@ -83,6 +117,7 @@ def evaluate_run(
         reasons = "; ".join(f"{t}: {i['empty_reason']}" for t, i in manifest["tasks"].items() if not i["rows"])
         raise UserError(f"{manifest_path}: every asked task set is empty ({reasons})")
     versions = {t: manifest["tasks"][t]["content_hash"] for t in names}
+    read_scores(layout.scores)  # a broken scores.json is refused before hours of answering, not after
     tables = [layout.benchmarks / f"{task}.parquet" for task in names]
     max_new_tokens = max_new_tokens or answer_budget(tables)
     ranks = Ranks(accelerator)
@@ -91,7 +126,14 @@ def evaluate_run(
     scores: dict[str, dict] = {}
     for spec in answerers:
         answerer = make_answerer(
-            spec, layout.benchmarks, layout.shards, batch_size=batch_size, device=device, max_new_tokens=max_new_tokens
+            spec,
+            layout.benchmarks,
+            layout.shards,
+            batch_size=batch_size,
+            device=device,
+            max_new_tokens=max_new_tokens,
+            api=api,
+            api_cache=layout.root / "api_cache",
         )
         path = predict(
             tables,
@@ -115,5 +157,6 @@ def evaluate_run(
             "tasks": {task: per_model[answerer.name][task] for task in names},
         }
     if ranks.is_main:
-        write_json(scores, layout.root / "scores.json")
+        scores = merged_scores(layout.scores, scores, manifest)
+        write_json(scores, layout.scores)
     return scores

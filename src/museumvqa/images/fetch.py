@@ -25,7 +25,7 @@ from museumvqa.images.breaker import HostBreaker
 from museumvqa.images.process import ImageError
 
 USER_AGENT = f"museumvqa/{__version__} (museum VQA dataset builder; image fetcher)"
-_TRANSIENT = {408, 425, 429, 500, 502, 503, 504}
+TRANSIENT_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 
 
 class FetchError(ImageError):
@@ -134,15 +134,15 @@ class Fetcher:
                 data = reply.read(self.settings.max_bytes + 1)
                 content_type = reply.headers.get("Content-Type", "")
         except urllib.error.HTTPError as e:
-            error = FetchError(f"http {e.code}", transient=e.code in _TRANSIENT)
-            error.retry_after = _retry_after(e.headers.get("Retry-After"))  # type: ignore[attr-defined]
+            error = FetchError(f"http {e.code}", transient=e.code in TRANSIENT_STATUSES)
+            error.retry_after = retry_after_seconds(e.headers.get("Retry-After"))  # type: ignore[attr-defined]
             raise error from None
         except http.client.IncompleteRead:
             raise FetchError("truncated download", transient=True) from None
         except urllib.error.URLError as e:
-            raise _connection_error(e.reason) from None
+            raise connection_error(e.reason) from None
         except (http.client.HTTPException, OSError) as e:
-            raise _connection_error(e) from None
+            raise connection_error(e) from None
         if len(data) > self.settings.max_bytes:
             raise FetchError(f"too large: over {self.settings.max_bytes} bytes", transient=False)
         if not data:
@@ -150,7 +150,7 @@ class Fetcher:
         return Response(data, content_type, tries)
 
 
-def _connection_error(cause: object) -> FetchError:
+def connection_error(cause: object) -> FetchError:
     """A failure below HTTP, classified: a missing host or a closed port will not come back on a retry."""
     if isinstance(cause, socket.gaierror):
         return FetchError(f"host not found (DNS: {cause.strerror})", transient=False, unreachable=True)
@@ -163,7 +163,7 @@ def _connection_error(cause: object) -> FetchError:
     return FetchError(f"connection error: {cause}", transient=True)
 
 
-def _retry_after(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
     """`Retry-After` as seconds: either a number or an HTTP date."""
     if not value:
         return None

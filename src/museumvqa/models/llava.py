@@ -44,8 +44,9 @@ CHAT_TEMPLATE = (
 )
 
 
-def build_llava_tokenizer() -> PreTrainedTokenizerFast:
-    """BERT uncased WordPiece plus `<image>` and an end-of-answer `</s>`, left padding, LLaVA-1.5 template.
+def build_llava_tokenizer(vocab: dict[str, int] | None = None) -> PreTrainedTokenizerFast:
+    """BERT uncased WordPiece (or the part of it `vocab` keeps, models/wordpiece.py `data_vocab`) plus
+    `<image>` and an end-of-answer `</s>`, left padding, LLaVA-1.5 template.
 
     Like Llama's tokenizer it prepends one start token (BERT's [CLS]) and appends nothing, so a prompt
     tokenized alone is an exact prefix of the same prompt followed by its answer.
@@ -54,7 +55,7 @@ def build_llava_tokenizer() -> PreTrainedTokenizerFast:
     from tokenizers.models import WordPiece
     from transformers import PreTrainedTokenizerFast
 
-    vocab = bert_vocab()
+    vocab = vocab or bert_vocab()
     core = Tokenizer(WordPiece(vocab, unk_token=UNK, max_input_chars_per_word=100))
     core.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=None, handle_chinese_chars=True)
     core.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
@@ -153,13 +154,19 @@ def build_llava_processor(tokenizer: PreTrainedTokenizerFast, image_size: int, p
 
 
 def new_tiny_llava(
-    image_size: int = 32, seed: int = 0, hidden: int = 64, layers: int = 2, heads: int = 4
+    image_size: int = 32,
+    seed: int = 0,
+    hidden: int = 64,
+    layers: int = 2,
+    heads: int = 4,
+    vocabulary: dict[str, int] | None = None,
 ) -> tuple[LlavaForConditionalGeneration, LlavaProcessor]:
-    """A randomly initialised tiny LLaVA and its processor; no weights come from anywhere."""
+    """A randomly initialised tiny LLaVA and its processor (BERT's vocabulary, or `vocabulary`); no weights
+    come from anywhere."""
     import torch
     from transformers import LlavaForConditionalGeneration
 
-    tokenizer = build_llava_tokenizer()
+    tokenizer = build_llava_tokenizer(vocabulary)
     config = tiny_llava_config(
         len(tokenizer),
         image_size,

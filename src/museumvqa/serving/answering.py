@@ -1,6 +1,9 @@
 """The three answering modes behind `/api/ask`, and the same modes as evaluation answerers.
 
 - model: the fine-tuned model alone, from the pixels and the question.
+A photo that shows nothing of this collection (`Catalogue.identify` finds no image with enough agreeing
+keypoint matches) gets no record answer in any mode: retrieval answers nothing, the others let the model
+answer from the pixels alone, and every reply says the photo was not recognised.
 - retrieval: recognise the exhibit among the catalogue's images, read the question's language and
   category (`categories.read_question`), answer from that exhibit's record (`record_answers`: in the
   asker's language; nothing when the record has no value).
@@ -42,7 +45,7 @@ class Reply:
     mode: Mode
     answered_by: Literal["model", "record", "nobody"]
     language: str  # the asker's language: the answer, `why` and the labels are written in it
-    match: Match
+    match: Match | None  # None: the photo matches no exhibit of this collection
     detected: Detected | None
     fields: dict[str, list[str]] = field(default_factory=dict)
     why: str = ""  # in the asker's language
@@ -89,10 +92,12 @@ class Responder:
         exclude_key: str | None = None,
     ) -> Reply:
         match = self.catalogue.identify(image, exclude_key)
-        exhibit = self.catalogue.exhibits[match.exhibit_id]
         reading = read_question(question, language)
         lang, detected = reading.language, reading.detected
         reply = Reply(None, mode, "nobody", lang, match, detected, reading=reading)
+        if match is None:
+            return _noted(self._unrecognised(reply, image, question))
+        exhibit = self.catalogue.exhibits[match.exhibit_id]
         category = category_label(detected.category, lang) if detected else ""
         if mode != "model" and detected is not None and (mode == "retrieval" or not detected.visual):
             found = answer_from_record(exhibit, detected.category, lang, self.glossary)
@@ -122,6 +127,16 @@ class Responder:
             reply.answer = self.model.answer([image], [question])[0]
         reply.answered_by = "model"
         return _noted(reply)
+
+    def _unrecognised(self, reply: Reply, image: Image.Image, question: str) -> Reply:
+        """No record to answer from: retrieval answers nothing, the other modes the model from the photo alone."""
+        if reply.mode == "retrieval":
+            reply.reason = "not_in_collection"
+        else:
+            reply.reason = "not_in_collection_model"
+            reply.answer, reply.answered_by = self.model.answer([image], [question])[0], "model"
+        reply.why = message(reply.reason, reply.language)
+        return reply
 
 
 def _noted(reply: Reply) -> Reply:

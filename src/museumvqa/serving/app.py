@@ -125,9 +125,9 @@ class Slots:
 
 
 def reply_json(reply: Reply, responder: Responder) -> dict[str, Any]:
-    """The answer, why, the matched exhibit's card and the record fields used, names in the asker's language."""
-    exhibit = responder.catalogue.exhibits[reply.match.exhibit_id]
-    reading = reply.reading
+    """The answer, why, the matched exhibit's card (null: the photo matches no exhibit of the collection)
+    and the record fields used, names in the asker's language."""
+    match, reading = reply.match, reply.reading
     return {
         "answer": reply.answer,
         "answer_language": reply.answer_language,
@@ -143,10 +143,12 @@ def reply_json(reply: Reply, responder: Responder) -> dict[str, Any]:
             "score": round(reply.detected.score, 3) if reply.detected else None,
             "fallback": reading.fallback if reading else None,
         },
-        "exhibit": {
-            **exhibit_json(exhibit, responder.catalogue, summary=True, language=reply.language),
-            "similarity": round(reply.match.similarity, 4),
-            "matched_image_url": f"/api/images/{reply.match.image_key}",
+        "recognised": match is not None,
+        "exhibit": None if match is None else {
+            **exhibit_json(responder.catalogue.exhibits[match.exhibit_id], responder.catalogue, True, reply.language),
+            "inliers": match.inliers,
+            "similarity": round(match.similarity, 4),
+            "matched_image_url": f"/api/images/{match.image_key}",
         },
         "fields": reply.fields,
         "field_labels": field_labels(list(reply.fields), reply.language),
@@ -174,6 +176,7 @@ def create_app(responder: Responder, settings: ServeSettings | None = None) -> F
             "status": "ok",
             "exhibits": len(responder.catalogue.exhibits),
             "images": len(responder.catalogue.keys),
+            "min_inliers": responder.catalogue.min_inliers,  # below it: "not in this collection"
             "model": responder.model.name,
             "modes": list(MODES),
             "default_mode": DEFAULT_MODE,

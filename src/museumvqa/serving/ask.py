@@ -34,8 +34,11 @@ def ask_museum(
     catalog_dir: str | Path,
     mode: str = "grounded",
     language: str | None = None,
+    min_inliers: int | None = None,
 ) -> Reply:
-    """`serve`'s reply to `question` about the image at `image_path`, from a run folder's catalogue."""
+    """`serve`'s reply to `question` about the image at `image_path`, from a run folder's catalogue
+    (`min_inliers`: the open-set threshold, None for the calibrated one); `reply.match` is None when the
+    photo shows no exhibit of the catalogue."""
     from museumvqa.serving.answering import MODES
     from museumvqa.serving.server import load_responder
 
@@ -49,4 +52,5 @@ def ask_museum(
         image = load_image(image_path)
     except ImageError as e:
         raise UserError(f"{image_path}: {e.reason}") from None
-    return load_responder(model_dir, catalog_dir).respond(image, question, language, mode)  # type: ignore[arg-type]
+    responder = load_responder(model_dir, catalog_dir, min_inliers)
+    return responder.respond(image, question, language, mode)  # type: ignore[arg-type]

@@ -1,8 +1,10 @@
-"""The museum's own catalogue, held in memory for serving: every record, every shard image's
-feature (to recognise a photographed exhibit), and the images themselves (for the record card).
+"""The museum's own catalogue, held in memory for serving: every record, every shard image's fingerprint
+(to recognise a photographed exhibit), and the images themselves (for the record card).
 
-Identification is the retrieval baseline's nearest-image search (images/similarity.py): no model, no
-download, and the same numbers the evaluation reports for `oracle:catalogue`.
+Recognition is open-set (images/recognition.py, serving/open_set.py): the photo's best match must have
+`min_inliers` keypoint matches agreeing on one camera mapping, else the photo shows nothing of this
+collection and `identify` says so (None) rather than naming the least unlike painting. No model, no
+download.
 """
 
 from __future__ import annotations
@@ -10,23 +12,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 from museumvqa.catalog.schema import Exhibit, exhibit_from_row
 from museumvqa.errors import UserError
 from museumvqa.images.process import encode_jpeg
 from museumvqa.images.reader import iter_samples
-from museumvqa.images.similarity import image_feature, nearest
+from museumvqa.images.recognition import ImageIndex
 from museumvqa.inputs import run_folder
 from museumvqa.io import read_parquet_dir
 from museumvqa.layout import RunLayout
+from museumvqa.serving.open_set import Threshold
+
+# benchmarks/serving/bench_open_set.py on the 174 sample paintings (BENCHMARKS.md, "Open-set recognition"):
+# calibrated on 96-, 224- and 384-px shards it chose 15, 12 and 14; the largest serves all three (at 224 px:
+# precision 1.000, recall 0.989; at 384 px: 1.000, 0.994). No negative there scored above 10.
+CALIBRATED = Threshold(
+    min_inliers=15,
+    precision=1.0,
+    recall=0.983,
+    false_accepts=0.0,
+    measured_on="174 Met sample paintings as 96-px shards, half indexed (seed 0): 174 visitor photos, 285 negatives",
+)
 
 
 @dataclass(frozen=True)
 class Match:
+    """A recognised exhibit: the catalogue image matched, the keypoint matches agreeing on one camera
+    mapping (the score the threshold reads) and the global feature's cosine (in [-1, 1], for reference)."""
+
     exhibit_id: str
     image_key: str
+    inliers: int
     similarity: float
 
 
@@ -38,40 +55,45 @@ class Catalogue:
         exhibits: dict[str, Exhibit],
         keys: list[str],
         owners: list[str],
-        features: np.ndarray,
         jpegs: dict[str, bytes],
+        index: ImageIndex,
+        min_inliers: int = CALIBRATED.min_inliers,
     ) -> None:
         self.exhibits = exhibits
         self.keys = keys
         self.owners = owners
-        self.features = features
         self.jpegs = jpegs
+        self.index = index
+        self.min_inliers = min_inliers
+        self.owner_of = dict(zip(keys, owners))
         self.image_of = {owner: key for key, owner in reversed(list(zip(keys, owners)))}  # first image wins
 
     @classmethod
-    def load(cls, run_dir: str | Path) -> Catalogue:
-        """A run folder's `exhibits/` and `shards/`; images of exhibits not in the records are skipped."""
+    def load(cls, run_dir: str | Path, min_inliers: int | None = None) -> Catalogue:
+        """A run folder's `exhibits/` and `shards/`; images of exhibits not in the records are skipped.
+        `min_inliers` None: the calibrated threshold."""
         layout = RunLayout(Path(run_dir))
         run_folder(layout.root, "--catalog", ("exhibits", "shards"))
         exhibits = {}
         for row in read_parquet_dir(layout.exhibits).to_pylist():
             exhibit = exhibit_from_row(row)
             exhibits[exhibit.exhibit_id] = exhibit
-        keys, owners, features, jpegs = [], [], [], {}
+        keys, owners, jpegs, index = [], [], {}, ImageIndex()
         for sample in iter_samples(layout.shards):
-            if sample.exhibit_id in exhibits:
+            if sample.exhibit_id in exhibits and sample.key not in jpegs:
                 keys.append(sample.key)
                 owners.append(sample.exhibit_id)
-                features.append(image_feature(sample.image))
+                index.add(sample.key, sample.image)
                 jpegs[sample.key] = encode_jpeg(sample.image)
         if not keys:
             raise UserError(f"{layout.shards}: no images of the catalogued exhibits")
-        return cls(exhibits, keys, owners, np.stack(features), jpegs)
+        return cls(exhibits, keys, owners, jpegs, index, CALIBRATED.min_inliers if min_inliers is None else min_inliers)
 
-    def identify(self, image: Image.Image, exclude_key: str | None = None) -> Match:
-        """The most similar catalogue image (cosine of the retrieval feature, in [-1, 1]); `exclude_key`
-        leaves one image out, as the evaluation does so that a test photo never finds itself."""
-        found = nearest(self.features, image, self.keys.index(exclude_key) if exclude_key in self.jpegs else None)
-        assert found is not None, "a loaded catalogue has images"
-        best, similarity = found
-        return Match(self.owners[best], self.keys[best], similarity)
+    def identify(self, image: Image.Image, exclude_key: str | None = None) -> Match | None:
+        """The catalogue image showing the photographed object, or None when no image reaches `min_inliers`
+        (not in this collection); `exclude_key` leaves one image out, as the evaluation does so that a test
+        photo never finds itself."""
+        found = self.index.best(image, exclude_key)
+        if found is None or found.inliers < self.min_inliers:
+            return None
+        return Match(self.owner_of[found.key], found.key, found.inliers, found.similarity)

@@ -1,8 +1,9 @@
 """Build the registered task sets from QA pairs, a split and the image index.
 
-Each step is a function: read and check the inputs, put every question on its exhibit's main view,
-split the exhibits, find near-duplicate leaks, build each task's rows from the test rows, write.
-A task with nothing to ask on the data at hand is written empty, with the reason in the manifest.
+Each step is a function: read and check the inputs (the QA table a column pair at a time), split the
+exhibits, find near-duplicate leaks, then stream the QA pairs in question order, each on its exhibit's
+main view, to train/val or, for test pairs, through each task's rows into its file. A task with
+nothing to ask on the data at hand is written empty, with the reason in the manifest.
 """
 
 from __future__ import annotations
@@ -11,21 +12,26 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from museumvqa.errors import UserError
 from museumvqa.images.fingerprint import Fingerprint, fingerprint
 from museumvqa.inputs import input_file, output_folder, require_columns
 from museumvqa.io import write_json
+from museumvqa.settings import BenchmarksConfig
 from museumvqa.tasks.definitions import in_own_language
 from museumvqa.tasks.exhibits import exhibit_facts
 from museumvqa.tasks.leaks import DEFAULT_MIN_MATCHES, METHOD, Leaks, find_leaks
-from museumvqa.tasks.outputs import write_leaks, write_split, write_task_sets, write_training_splits
-from museumvqa.tasks.registry import Row, Task, Views, get_tasks, task_names, why_empty
+from museumvqa.tasks.outputs import TaskSets, TrainingSplits, staged, write_leaks, write_split
+from museumvqa.tasks.registry import Row, Views, get_tasks, task_names, why_empty
 from museumvqa.tasks.split import split_exhibits, split_museums
-from museumvqa.tasks.views import MAIN, exhibit_views
+from museumvqa.tasks.stream import check_memory_limit, duckdb_session, pairs_in_question_order
+from museumvqa.tasks.views import exhibit_views
 
+_DEFAULTS = BenchmarksConfig()
 QA_REQUIRED = (
     "question_id", "exhibit_id", "category", "language", "question", "answers", "visual", "knowledge", "answer_language"
 )
@@ -38,30 +44,43 @@ EXTRA_COLUMNS = [
 ]
 
 
-def _read_inputs(qa_path: Path, index_path: Path) -> tuple[pa.Table, Views]:
+def _read_inputs(qa_path: Path, index_path: Path, batch_rows: int) -> tuple[pa.Schema, set[str], set[str], Views]:
+    """The QA table's schema, exhibits and languages (read a column pair at a time), and the index's views."""
     input_file(qa_path, "--questions", "the qa.parquet that `questions build` wrote")
     input_file(index_path, "--index", "the index.parquet that `shards` wrote")
     require_columns(index_path, ("key", "exhibit_id", "role"), "an image index (shards/index.parquet)")
     require_columns(qa_path, QA_REQUIRED, "a QA table (questions/qa.parquet)")
-    return pq.read_table(qa_path), exhibit_views(index_path)
+    exhibit_ids: set[str] = set()
+    languages: set[str] = set()
+    for batch in pq.ParquetFile(qa_path).iter_batches(batch_rows, columns=["exhibit_id", "language"]):
+        exhibit_ids.update(pc.unique(batch.column(0)).to_pylist())
+        languages.update(pc.unique(batch.column(1)).to_pylist())
+    return pq.read_schema(qa_path), exhibit_ids, languages, exhibit_views(index_path)
 
 
-def _on_main_view(qa: pa.Table, views: Views, facts: dict[str, dict[str, str]]) -> list[Row]:
-    """Every QA pair, in question order, with its exhibit's facts and main view (image_key None: no image)."""
-    rows = sorted(qa.to_pylist(), key=lambda r: r["question_id"])
-    for row in rows:
-        own = views.get(row["exhibit_id"])
-        row.update(facts[row["exhibit_id"]], image_key=own[0][0] if own else None, view=MAIN)
-    return rows
-
-
-def _refuse_without_images(rows: list[Row], qa: pa.Table, qa_path: Path, index_path: Path) -> None:
-    if any(r["image_key"] is not None for r in rows):
+def _refuse_without_images(usable: list[str], qa_exhibits: set[str], qa_path: Path, index_path: Path) -> None:
+    if usable:
         return
     raise UserError(
-        f"benchmarks: none of the {len(rows)} QA pairs has an image: {index_path} lists no image of the "
-        f"{len(set(qa['exhibit_id'].to_pylist()))} exhibits in {qa_path}; give the index.parquet of the "
+        f"benchmarks: none of the {pq.ParquetFile(qa_path).metadata.num_rows} QA pairs has an image: {index_path} "
+        f"lists no image of the {len(qa_exhibits)} exhibits in {qa_path}; give the index.parquet of the "
         "same run's `shards` stage (and check that it stored images)"
+    )
+
+
+def _exhibit_columns(
+    qa_exhibits: set[str], views: Views, facts: dict[str, dict[str, str]], split_of: dict[str, str]
+) -> pa.Table:
+    """What each QA pair takes from its exhibit: main image (None: no image), split, museum, continent."""
+    ids = sorted(qa_exhibits)
+    return pa.table(
+        {
+            "exhibit_id": pa.array(ids, pa.string()),
+            "image_key": pa.array([views[e][0][0] if e in views else None for e in ids], pa.string()),
+            "split": pa.array([split_of.get(e) for e in ids], pa.string()),
+            "museum": pa.array([facts[e]["museum"] for e in ids], pa.string()),
+            "continent": pa.array([facts[e]["continent"] for e in ids], pa.string()),
+        }
     )
 
 
@@ -98,24 +117,20 @@ def _find_leaks(
     index_path: Path, views: Views, exhibit_ids: list[str], split_of: dict[str, str], min_matches: int | None
 ) -> Leaks:
     """Test images with `min_matches` or more keypoint matches in a train/val image (`None`: not checked)."""
+    if min_matches is None:
+        return Leaks([], {}, {})
     key_split = {key: split_of[e] for e in exhibit_ids for key, _ in views[e]}
     key_exhibit = {key: e for e in exhibit_ids for key, _ in views[e]}
-    pairs = []
-    if min_matches is not None:
-        pairs = find_leaks(_fingerprints(index_path, set(key_split)), key_split, min_matches)
+    pairs = find_leaks(_fingerprints(index_path, set(key_split)), key_split, min_matches)
     return Leaks(pairs, key_split, key_exhibit)
 
 
-def _task_sets(tasks: list[Task], test: list[Row], views: Views) -> dict[str, list[Row]]:
-    return {task.name: [{**r, "task": task.name} for r in task.build(test, views)] for task in tasks}
-
-
 def _refuse_all_empty(
-    built: dict[str, list[Row]], test: list[Row], languages: set[str], split_of: dict[str, str]
+    built: dict[str, int], has_test: bool, languages: set[str], split_of: dict[str, str]
 ) -> None:
     if any(built.values()):
         return
-    reasons = "; ".join(f"{name}: {why_empty(name, test, languages)}" for name in built)
+    reasons = "; ".join(f"{name}: {why_empty(name, has_test, languages)}" for name in built)
     raise UserError(
         f"benchmarks: every task set is empty ({reasons}); {len(split_of)} exhibits with images split "
         f"into {sum(v == 'test' for v in split_of.values())} test exhibits; add exhibits or raise --test-fraction"
@@ -130,11 +145,17 @@ def _check_languages(train_languages: Sequence[str] | None, languages: set[str])
         )
 
 
-def _gold_languages(test: list[Row]) -> dict[str, int]:
+class _GoldLanguages:
     """Non-English test questions, and how many have gold answers in their own language (or neutral):
-    MultiLanguage asks only those."""
-    other = [r for r in test if r["language"] != "en"]
-    return {"questions": len(other), "gold_in_question_language": sum(map(in_own_language, other))}
+    MultiLanguage asks only those. Counted a batch at a time."""
+
+    def __init__(self) -> None:
+        self.counts = {"questions": 0, "gold_in_question_language": 0}
+
+    def add(self, test: list[Row]) -> None:
+        other = [r for r in test if r["language"] != "en"]
+        self.counts["questions"] += len(other)
+        self.counts["gold_in_question_language"] += sum(map(in_own_language, other))
 
 
 def _split_facts(split_of: dict[str, str], leaks: Leaks, min_matches: int | None) -> dict[str, Any]:
@@ -151,6 +172,33 @@ def _split_facts(split_of: dict[str, str], leaks: Leaks, min_matches: int | None
     }
 
 
+def _stream(
+    con: duckdb.DuckDBPyConnection,
+    qa_path: Path,
+    exhibits: pa.Table,
+    schema: pa.Schema,
+    views: Views,
+    leaked: set[str],
+    training: TrainingSplits,
+    task_sets: TaskSets,
+    batch_rows: int,
+) -> tuple[int, int, dict[str, int]]:
+    """Every QA pair, in question order, to its file: train/val/no_image, or, for a test pair not removed
+    as a leak, the task sets. Returns the test pairs kept, those removed as leaks, and MultiLanguage's gold."""
+    kept, removed, gold = 0, 0, _GoldLanguages()
+    leaked_ids = pa.array(sorted(leaked), pa.string())
+    for batch in pairs_in_question_order(con, qa_path, exhibits, schema, batch_rows):
+        training.add(batch)
+        test = batch.filter(pc.equal(batch["split"], "test"))
+        is_leak = pc.is_in(test["exhibit_id"], value_set=leaked_ids)
+        rows = test.filter(pc.invert(is_leak)).to_pylist()
+        removed += test.num_rows - len(rows)
+        kept += len(rows)
+        gold.add(rows)
+        task_sets.add(rows, views)
+    return kept, removed, gold.counts
+
+
 def build_benchmarks(
     qa_path: str | Path,
     index_path: str | Path,
@@ -164,6 +212,8 @@ def build_benchmarks(
     test_museums: Sequence[str] = (),
     leak_min_matches: int | None = DEFAULT_MIN_MATCHES,
     train_languages: Sequence[str] | None = None,
+    memory_limit: str = _DEFAULTS.memory_limit,
+    batch_rows: int = _DEFAULTS.batch_rows,
 ) -> dict[str, Any]:
     """Write split.parquet, train/val.parquet, one parquet per task (default: every registered task),
     leaks.parquet and manifest.json.
@@ -175,33 +225,41 @@ def build_benchmarks(
     pair whose exhibit has no main image goes to no_image.parquet. `train_languages` keeps train/val
     to those languages (["en"]: the paper's setting, train in English and ask MultiLanguage in others);
     the manifest counts the pairs left out.
+
+    Memory is bounded by the settings, not the data: exhibits, images and the split are held per exhibit,
+    QA pairs stream through in question order (DuckDB sorts them within `memory_limit`, spilling to a
+    folder inside `out_dir`; Python holds `batch_rows` pairs at a time). A refused build leaves no files.
     """
+    if batch_rows < 1:
+        raise UserError(f"--batch-rows {batch_rows}: give 1 or more QA pairs per batch")
+    check_memory_limit(memory_limit)
     chosen = get_tasks(task_names() if tasks is None else tasks)
     qa_path, index_path, out = Path(qa_path), Path(index_path), output_folder(Path(out_dir))
-    qa, views = _read_inputs(qa_path, index_path)
-    facts = exhibit_facts(exhibits, set(qa["exhibit_id"].to_pylist()))
-    schema = pa.schema([*qa.schema, *(pa.field(n, t) for n, t in EXTRA_COLUMNS)])
+    qa_schema, qa_exhibits, languages, views = _read_inputs(qa_path, index_path, batch_rows)
+    exhibit_ids = sorted(e for e in qa_exhibits if e in views)
+    _refuse_without_images(exhibit_ids, qa_exhibits, qa_path, index_path)
+    _check_languages(train_languages, languages)
+    facts = exhibit_facts(exhibits, qa_exhibits)
+    schema = pa.schema([*qa_schema, *(pa.field(n, t) for n, t in EXTRA_COLUMNS)])
 
-    rows = _on_main_view(qa, views, facts)
-    _refuse_without_images(rows, qa, qa_path, index_path)
-    usable = [r for r in rows if r["image_key"] is not None]
-    exhibit_ids = sorted({r["exhibit_id"] for r in usable})
     split_of = _split(exhibit_ids, facts, seed, val_fraction, test_fraction, test_museums)
     leaks = _find_leaks(index_path, views, exhibit_ids, split_of, leak_min_matches)
     leaked = leaks.exhibits
-    for row in usable:
-        row["split"] = split_of[row["exhibit_id"]]
-    test = [r for r in usable if r["split"] == "test" and r["exhibit_id"] not in leaked]
-    languages = {r["language"] for r in rows}
-    built = _task_sets(chosen, test, views)
-    _refuse_all_empty(built, test, languages, split_of)
-
-    write_leaks(leaks, out)
-    write_split(split_of, facts, leaked, out)
-    _check_languages(train_languages, languages)
-    counts: dict[str, int] = write_training_splits(rows, schema, leaked, out, train_languages)
-    task_info = write_task_sets(built, schema, out, lambda name: why_empty(name, test, languages))
-    counts.update({name: info["rows"] for name, info in task_info.items()})
+    with staged(out) as stage, duckdb_session(stage / "work", memory_limit) as con:
+        training = TrainingSplits(stage, schema, batch_rows, train_languages)
+        task_sets = TaskSets(chosen, stage, stage / "work", schema, batch_rows)
+        columns = _exhibit_columns(qa_exhibits, views, facts, split_of)
+        kept, removed, gold = _stream(con, qa_path, columns, schema, views, leaked, training, task_sets, batch_rows)
+        counts: dict[str, int] = {**training.close(), "test_removed_as_leak": removed}
+        built = task_sets.close()
+        _refuse_all_empty(built, kept > 0, languages, split_of)
+        task_info = {
+            name: task_sets.info(con, name, None if rows else why_empty(name, kept > 0, languages))
+            for name, rows in built.items()
+        }
+        write_leaks(leaks, stage)
+        write_split(split_of, facts, leaked, stage)
+    counts.update(built)
     manifest = {
         "seed": seed,
         "split_mode": "museum" if test_museums else "exhibit",
@@ -209,7 +267,7 @@ def build_benchmarks(
         "val_fraction": val_fraction,
         "test_fraction": None if test_museums else test_fraction,
         "train_languages": sorted(train_languages) if train_languages else None,
-        "multilanguage_gold": _gold_languages(test),
+        "multilanguage_gold": gold,
         **_split_facts(split_of, leaks, leak_min_matches),
         "counts": counts,
         "tasks": task_info,

@@ -2,11 +2,9 @@
 or encoded otherwise), or one photograph and a crop of it, must not sit in train and test at once.
 
 Method `orb-ransac` (the fingerprint and the check: `museumvqa.images.fingerprint`), in two stages:
-1. Candidates: the train/val images' visual words go into an inverted index (`WordIndex`); a test image's
-   candidates are the `CANDIDATES` non-test images sharing the most of its words, each word weighted by
-   its rarity (log (N+1)/df: a word found in many images says little). This stage is the only one whose cost
-   grows with the collection, and no pair of images is compared in it; a later index for millions of
-   images replaces `WordIndex` behind the same `add`/`candidates`.
+1. Candidates: the train/val images' visual words go into an inverted index (`images.word_index.WordIndex`,
+   shared with serving's exhibit recognition); a test image's candidates are the `CANDIDATES` non-test
+   images sharing the most of its words, each word weighted by its rarity.
 2. Verification: `matches(test, candidate)`, the keypoint matches that agree on one plausible camera
    mapping; `min_matches` or more makes the pair a leak. Candidates are verified best first until
    `MISSES` in a row fail, so a test image with no copy costs `MISSES` verifications.
@@ -26,58 +24,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
 from museumvqa.images.fingerprint import Fingerprint, matches, visual_words
+from museumvqa.images.word_index import CANDIDATES, WordIndex
 
 METHOD = "orb-ransac"
 DEFAULT_MIN_MATCHES = 20
-CANDIDATES = 10  # at most, per test image: room for several views of one painting
 MISSES = 3  # candidates in a row that fail verification end a test image's search
-
-
-class WordIndex:
-    """Inverted index of the non-test images: each visual word, with the images holding it.
-
-    Kept as one array of (word, image) sorted by word, so a query is a binary search per word and a
-    weighted count, all in numpy.
-    """
-
-    def __init__(self) -> None:
-        self._keys: list[str] = []
-        self._parts: list[np.ndarray] = []
-        self._words = np.zeros(0, np.int64)
-        self._images = np.zeros(0, np.int64)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def add(self, key: str, words: np.ndarray) -> None:
-        """Index one image by its distinct words."""
-        self._parts.append(np.stack([words, np.full(len(words), len(self._keys), np.int64)]))
-        self._keys.append(key)
-
-    def _sorted(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._parts:
-            pairs = np.concatenate([np.stack([self._words, self._images]), *self._parts], axis=1)
-            order = np.argsort(pairs[0], kind="stable")
-            self._words, self._images = pairs[0][order], pairs[1][order]
-            self._parts = []
-        return self._words, self._images
-
-    def candidates(self, words: np.ndarray, limit: int = CANDIDATES) -> list[tuple[str, float]]:
-        """The `limit` images sharing the most rarity-weighted words with `words`, best first (key breaks ties)."""
-        indexed, images = self._sorted()
-        total = len(self._keys)
-        starts, ends = np.searchsorted(indexed, words, "left"), np.searchsorted(indexed, words, "right")
-        held = ends - starts
-        starts, held = starts[held > 0], held[held > 0]
-        weights = np.log((total + 1) / held)  # smoothed: a word every image holds still counts a little
-        first = np.cumsum(held) - held
-        rows = np.repeat(starts - first, held) + np.arange(int(held.sum()))
-        scores = np.bincount(images[rows], np.repeat(weights, held), minlength=total)
-        ranked = sorted((i for i in np.flatnonzero(scores).tolist()), key=lambda i: (-scores[i], self._keys[i]))
-        return [(self._keys[i], float(scores[i])) for i in ranked[:limit]]
 
 
 def find_leaks(

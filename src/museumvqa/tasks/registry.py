@@ -63,7 +63,10 @@ BREAKDOWNS: tuple[Breakdown, ...] = (
 class Task:
     """A task set: `build` maps the test rows (each on its main view) and every exhibit's views to the
     rows it asks; `empty_reason` says why it has none on the data at hand, unless `qa_reason` finds the
-    QA table's languages already explain it."""
+    QA table's languages already explain it.
+
+    `build` must treat each row on its own (keep, drop or expand it, in order), so that building a batch
+    at a time gives the rows of one call on all of them: the benchmark build streams the test rows."""
 
     name: str
     title: str
@@ -103,9 +106,9 @@ def breakdowns_of(task: str) -> tuple[Breakdown, ...]:
     return TASKS[task].breakdowns if task in TASKS else BREAKDOWNS
 
 
-def why_empty(name: str, test: Sequence[Row], languages: set[str]) -> str:
+def why_empty(name: str, has_test: bool, languages: set[str]) -> str:
     """The reason a task set came out empty: an empty test split first, then the QA table, then the task."""
-    if not test:
+    if not has_test:
         return "the test split is empty (no test exhibit with an image kept)"
     task = TASKS[name]
     return (task.qa_reason(languages) if task.qa_reason else None) or task.empty_reason

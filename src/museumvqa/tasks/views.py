@@ -13,8 +13,8 @@ MAIN, REAL, GENERATED = "main", "real", "generated"
 def exhibit_views(index_path: str | Path) -> dict[str, list[tuple[str, str]]]:
     """exhibit id -> [(image key, main|real|generated)], main first; exhibits without a primary image
     are left out (a question needs a main view to be asked on)."""
-    index = pq.read_table(index_path)
-    names = index.column_names
+    names = pq.read_schema(index_path).names
+    index = pq.read_table(index_path, columns=[c for c in ("key", "exhibit_id", "role", "generated") if c in names])
     generated = index["generated"].to_pylist() if "generated" in names else [False] * index.num_rows
     per_exhibit: dict[str, list[tuple[int, str, str]]] = {}
     for key, exhibit_id, role, gen in zip(

@@ -45,16 +45,25 @@ def epoch_plan(
 
 
 class PlanDataset(torch.utils.data.Dataset):
-    """Planned batches collated on demand, so a DataLoader's workers can prepare them ahead of the step."""
+    """Planned batches collated on demand, so a DataLoader's workers can prepare them ahead of the step;
+    `augment(batch, position)` (training/augment.py) changes each by its position in the whole plan,
+    `start` being the position of `plan[0]` (a resumed run's offset)."""
 
-    def __init__(self, plan: list[list[int]], collate: Callable[[list[int]], Batch]) -> None:
-        self.plan, self.collate = plan, collate
+    def __init__(
+        self,
+        plan: list[list[int]],
+        collate: Callable[[list[int]], Batch],
+        augment: Callable[[Batch, int], Batch] | None = None,
+        start: int = 0,
+    ) -> None:
+        self.plan, self.collate, self.augment, self.start = plan, collate, augment, start
 
     def __len__(self) -> int:
         return len(self.plan)
 
     def __getitem__(self, index: int) -> Batch:
-        return self.collate(self.plan[index])
+        batch = self.collate(self.plan[index])
+        return self.augment(batch, self.start + index) if self.augment is not None else batch
 
 
 class EpochPlans:

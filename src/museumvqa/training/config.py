@@ -48,8 +48,13 @@ class TinyModel:
     hidden: int = 128
     layers: int = 2
     heads: int = 4
+    # bert: BERT's 30,522 WordPiece tokens | data: those the training questions and answers use, plus every
+    # single character (models/wordpiece.py `data_vocab`): ~10x smaller text layers, CPU steps twice as fast
+    vocabulary: Literal["bert", "data"] = "bert"
 
     def __post_init__(self) -> None:
+        if self.vocabulary not in ("bert", "data"):
+            raise UserError(f"training config: tiny.vocabulary must be bert or data, got {self.vocabulary!r}")
         for name in ("image_size", "hidden", "layers", "heads"):
             if getattr(self, name) < 1:
                 raise UserError(f"training config: tiny.{name} must be at least 1, got {getattr(self, name)}")
@@ -68,6 +73,8 @@ class TrainConfig:
     lora: LoraSettings = field(default_factory=LoraSettings)
     # data
     strategy: Literal["all", "one"] = "all"  # every question of an image per epoch, or one random one
+    augment: bool = False  # a random crop and mirror image of each training photograph (training/augment.py)
+    augment_min_scale: float = 0.6  # the smallest share of the picture's area a crop keeps
     max_question_tokens: int = 64
     max_answer_tokens: int = 16
     num_workers: int = 0  # DataLoader processes collating batches (0: in the training process)
@@ -102,6 +109,8 @@ class TrainConfig:
         for name in ("eval_every", "checkpoint_every", "num_workers"):
             if getattr(self, name) < 0:
                 raise UserError(f"training config: {name} must be 0 or more, got {getattr(self, name)}")
+        if not 0 < self.augment_min_scale <= 1:
+            raise UserError(f"training config: augment_min_scale must be in (0, 1], got {self.augment_min_scale}")
         if self.max_answer_tokens < 3:
             raise UserError("training config: max_answer_tokens must be at least 3 (start, a token, end)")
         if self.learning_rate <= 0 or self.weight_decay < 0 or not 0 <= self.warmup_ratio < 1:

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from transformers import PreTrainedModel, ProcessorMixin
 
 from museumvqa.errors import UserError
 from museumvqa.models.registry import family, load_model, model_family
+from museumvqa.models.wordpiece import data_vocab
 from museumvqa.training.compile import compile_repeated_blocks
 from museumvqa.training.config import TrainConfig
 from museumvqa.training.lora import apply_lora
 
 
-def build_model(config: TrainConfig) -> tuple[torch.nn.Module, ProcessorMixin]:
+def build_model(config: TrainConfig, texts: Sequence[str] = ()) -> tuple[torch.nn.Module, ProcessorMixin]:
     """The starting model and its processor, with the config's freezing, LoRA, checkpointing and compiling applied.
+
+    `texts` (the training questions and answers) choose a tiny model's vocabulary when `tiny.vocabulary` is "data".
 
     A LoRA run in bf16 keeps its frozen base in bf16 (half the memory and no per-step weight casts) and
     what it trains in fp32, as AdamW needs; every other run keeps the weights' own precision under autocast.
     """
-    model, processor = _initial(config)
+    model, processor = _initial(config, texts)
     bf16_base = config.lora.enabled and config.precision == "bf16"
     if bf16_base:
         model = model.to(torch.bfloat16)
@@ -54,7 +59,7 @@ def unwrap_lora(model: torch.nn.Module) -> PreTrainedModel:
     return model.get_base_model() if hasattr(model, "get_base_model") else model
 
 
-def _initial(config: TrainConfig) -> tuple[PreTrainedModel, ProcessorMixin]:
+def _initial(config: TrainConfig, texts: Sequence[str]) -> tuple[PreTrainedModel, ProcessorMixin]:
     if config.base_model is not None:
         found = model_family(config.base_model)  # from config.json alone: a mismatch fails before weights load
         if found != config.family:
@@ -62,4 +67,9 @@ def _initial(config: TrainConfig) -> tuple[PreTrainedModel, ProcessorMixin]:
         _, model, processor = load_model(config.base_model)
         return model, processor
     tiny = config.tiny
-    return family(config.family).new_tiny(tiny.image_size, config.seed, tiny.hidden, tiny.layers, tiny.heads)
+    sizes = (tiny.image_size, config.seed, tiny.hidden, tiny.layers, tiny.heads)
+    if tiny.vocabulary == "data":
+        if not texts:
+            raise UserError("tiny.vocabulary data: no training texts to take the vocabulary from")
+        return family(config.family).new_tiny(*sizes, vocabulary=data_vocab(texts))
+    return family(config.family).new_tiny(*sizes)

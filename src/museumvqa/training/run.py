@@ -31,6 +31,7 @@ from museumvqa.errors import UserError
 from museumvqa.io import atomic_dir, write_json
 from museumvqa.models.family import Collator
 from museumvqa.models.registry import family
+from museumvqa.training.augment import Augmentation
 from museumvqa.training.batches import EpochPlans, PlanDataset, epoch_plan, rank_share
 from museumvqa.training.checkpoint import (
     CHECKPOINTS,
@@ -98,7 +99,7 @@ def train_examples(
     accelerator = make_accelerator(config.precision)
     _check_distribution(accelerator, config, validation is not None)
     set_seed(config.seed)
-    model, processor = build_model(config)
+    model, processor = build_model(config, [text for e in examples for text in (e.question, *e.answers)])
     spec = family(config.family)
     collate = spec.collator(model, processor, examples, images, config.max_question_tokens, config.max_answer_tokens)
     if config.base_model is None:  # from scratch: start from what the answers say (models/blip.py explains why)
@@ -176,7 +177,7 @@ def train_examples(
         precision=config.precision,
         max_grad_norm=config.max_grad_norm,
     )
-    batches = _stream(plans.flat()[offset:], collate, config)
+    batches = _stream(plans.flat(), collate, config, offset)
     fitted = fit(
         model, batches, settings, accelerator=accelerator, state=resume.loop if resume else None, on_step=on_step
     )
@@ -236,10 +237,12 @@ def _resume(out: Path, model: torch.nn.Module, config: TrainConfig, accelerator:
     return resume
 
 
-def _stream(plan: list[list[int]], collate: Collator, config: TrainConfig) -> Iterator[Any]:
-    """The planned batches, collated (ahead of time by `num_workers` processes when > 0)."""
+def _stream(plan: list[list[int]], collate: Collator, config: TrainConfig, start: int) -> Iterator[Any]:
+    """The planned batches from position `start`, collated (ahead of time by `num_workers` processes when > 0)
+    and, with `augment`, with their photographs cropped and mirrored."""
+    augment = Augmentation(config.seed, config.augment_min_scale) if config.augment else None
     loader = torch.utils.data.DataLoader(
-        PlanDataset(plan, collate),
+        PlanDataset(plan[start:], collate, augment, start),
         batch_size=None,
         num_workers=config.num_workers,
         generator=torch.Generator().manual_seed(config.seed),  # the global RNG stays the training run's

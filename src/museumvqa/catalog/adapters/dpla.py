@@ -8,6 +8,11 @@ file by file (*.json, *.jsonl, *.ndjson).
 An item is an `ore:Aggregation`: the described object is its `sourceResource`, the holding institution
 its `dataProvider` (the museum), the hub that delivered it `provider`. DPLA catalogues in English and
 does not tag languages: text values get the adapter's `lang` ("en"); names and dates stay untagged.
+
+`sourceResource.spatial` is the place a record is about (MAP's dcterms:spatial, geocoded by DPLA): where a
+photograph was taken and what it shows ("religious facilities: Saint Vincent Center"), the town a
+panoramic map draws (printed in Boston), a newspaper's county. It is a subject, never the place the
+object was made: DPLA has no field that says where an object was made, so no item gets a `place`.
 """
 
 from __future__ import annotations
@@ -88,7 +93,7 @@ class DplaAdapter(Adapter):
             ex.people.append(_person(name)._replace(role="contributor"))
         self._add_date(ex, source)
         self._add_formats(ex, source)
-        for attribute, key in (("subject", "subject"), ("place", "spatial"), ("department", "collection")):
+        for attribute, key in (("subject", "subject"), ("subject", "spatial"), ("department", "collection")):
             for text in _names(source.get(key)):
                 ex.add(attribute, text, lang=self.lang)
         for attribute, key in (("classification", "type"), ("medium", "physicalMedium"), ("dimensions", "extent")):

@@ -33,7 +33,7 @@ from museumvqa.catalog.harvest.protocol import (
     request_url,
 )
 from museumvqa.errors import UserError
-from museumvqa.images.fetch import _TRANSIENT, FetchError, _connection_error, _retry_after
+from museumvqa.images.fetch import TRANSIENT_STATUSES, FetchError, connection_error, retry_after_seconds
 from museumvqa.settings import HarvestConfig
 
 USER_AGENT = f"museumvqa/{__version__} (museum VQA dataset builder; OAI-PMH harvester)"
@@ -145,9 +145,9 @@ class OaiClient:
         except http.client.IncompleteRead:
             raise FetchError("truncated response", transient=True) from None
         except urllib.error.URLError as e:
-            raise _connection_error(e.reason) from None
+            raise connection_error(e.reason) from None
         except (http.client.HTTPException, OSError) as e:
-            raise _connection_error(e) from None
+            raise connection_error(e) from None
         if encoding in ("gzip", "x-gzip"):
             try:
                 data = gzip.decompress(data)
@@ -158,7 +158,7 @@ class OaiClient:
     @staticmethod
     def _http_error(e: urllib.error.HTTPError) -> bytes:
         """A 4xx that carries an OAI-PMH error body is that error (some servers send badArgument as 400)."""
-        transient = e.code in _TRANSIENT
+        transient = e.code in TRANSIENT_STATUSES
         if not transient:
             try:
                 body = e.read(_ERROR_BODY_LIMIT)
@@ -167,5 +167,5 @@ class OaiClient:
             if OAI_NS.encode() in body[:4096] and b"<error" in body:
                 return body
         error = FetchError(f"HTTP {e.code}", transient=transient)
-        error.retry_after = _retry_after(e.headers.get("Retry-After"))  # type: ignore[attr-defined]
+        error.retry_after = retry_after_seconds(e.headers.get("Retry-After"))  # type: ignore[attr-defined]
         raise error from None
