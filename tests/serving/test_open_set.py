@@ -136,3 +136,21 @@ def test_threshold_is_the_precise_one_with_a_margin_over_the_negatives() -> None
     chosen = choose_threshold([*negatives, *positives, wrong])
     assert (chosen.min_inliers, chosen.precision, chosen.recall) == (31, 1.0, 0.6)
     assert choose_threshold(positives).min_inliers == MIN_PAIRS  # nothing to refuse: the fit's own floor
+
+
+def test_ask_command_takes_the_threshold(serve_run: Path, responder: Responder, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from museumvqa.cli import app
+
+    exhibit_id = _named_makers(responder)[0]
+    photo = tmp_path / "visit.jpg"
+    photo.write_bytes(encode_jpeg(_cropped_and_turned(responder.catalogue.exhibits[exhibit_id].primary_image().uri)))
+    base = ["ask", str(photo), QUESTION, "--model", str(serve_run / "model"), "--catalog", str(serve_run)]
+    found = CliRunner().invoke(app, [*base, "--mode", "retrieval"])
+    assert found.exit_code == 0, found.output
+    library = ask_museum(photo, QUESTION, serve_run / "model", serve_run, mode="retrieval")
+    assert library.answered_by == "record" and found.stdout.strip() == library.answer
+    strict = CliRunner().invoke(app, [*base, "--mode", "retrieval", "--min-inliers", "10000"])
+    assert strict.exit_code == 0 and strict.stdout.strip() != found.stdout.strip()
+    assert CliRunner().invoke(app, [*base, "--min-inliers", "0"]).exit_code != 0

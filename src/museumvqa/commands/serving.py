@@ -29,6 +29,14 @@ def register(app: typer.Typer) -> None:
         language: Annotated[
             str | None, typer.Option(help="With --catalog: the asker's language (default: detected).")
         ] = None,
+        min_inliers: Annotated[
+            int | None,
+            typer.Option(
+                min=1,
+                help="With --catalog: agreeing keypoint matches a photo needs to be recognised as a catalogued "
+                "exhibit (default: the calibrated threshold, as `serve`).",
+            ),
+        ] = None,
     ) -> None:
         """Answer a question about a photo."""
         if catalog is None:
@@ -43,7 +51,7 @@ def register(app: typer.Typer) -> None:
         from museumvqa.serving.ask import ask_museum
         from museumvqa.serving.labels import page_words
 
-        reply = ask_museum(image, question, model, catalog, mode, language)
+        reply = ask_museum(image, question, model, catalog, mode, language, min_inliers)
         typer.echo(reply.answer if reply.answer is not None else page_words(reply.language)["ui"]["no_answer"])
         typer.echo(reply.why, err=True)
 

@@ -377,17 +377,26 @@ def compute_figures(
     n = len(predictions)
     if n == 0 or not (len(answers) == len(languages) == n) or (categories is not None and len(categories) != n):
         raise ValueError("need equally many predictions, answer lists and languages (and categories), at least one")
-    if bootstrap < 1:
-        raise ValueError("bootstrap needs at least one resample")
     answer = answer_columns(score_answers(predictions, answers, languages, categories))
     extra = extra or {}
     names = [*answer, *(get_metric(name).name for name in extra)]
     columns = [*answer.values(), *(np.asarray(values, dtype=float) for values in extra.values())]
     if any(len(c) != n for c in columns):
         raise ValueError("every extra metric needs one value per answer")
-    per_answer = np.stack(columns, axis=1)
+    return figures_of(
+        names, np.stack(columns, axis=1), corpus_statistics(predictions, answers, languages), bootstrap, seed
+    )
+
+
+def figures_of(
+    names: Sequence[str], per_answer: np.ndarray, corpus_stats: dict[str, np.ndarray], bootstrap: int, seed: int
+) -> dict[str, Figure]:
+    """`compute_figures` from per-answer values (answers x `names`) and corpus statistics already computed:
+    a scorer that streams its answers keeps these arrays, not the answers."""
+    if bootstrap < 1:
+        raise ValueError("bootstrap needs at least one resample")
+    n = len(per_answer)
     corpus = {m.name: m.corpus for m in METRICS.values() if m.corpus}
-    corpus_stats = corpus_statistics(predictions, answers, languages)
 
     answer_samples: list[np.ndarray] = []
     corpus_samples: dict[str, list[float]] = {name: [] for name in corpus}

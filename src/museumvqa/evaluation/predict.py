@@ -8,13 +8,15 @@ slices once, in task-table order, and writes the final file atomically.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from PIL import Image
 from tqdm import tqdm
 
 from museumvqa.errors import UserError
@@ -24,6 +26,7 @@ from museumvqa.io import write_jsonl
 
 PREDICTION_FIELDS = ("question_id", "exhibit_id", "task", "category", "language", "question", "answers", "image_key")
 OPTIONAL_FIELDS = ("view", "museum", "continent")
+READ_ROWS = 4096  # task rows read per Arrow batch
 
 
 class Ranks:
@@ -60,19 +63,50 @@ def _read_partial(path: Path) -> dict[tuple[str, str], str]:
     return done
 
 
-def _complete(out_path: Path, rows: list[dict[str, Any]], answerer: Answerer, seed: int) -> bool:
-    """The final file exists and answers exactly these rows with this answerer and settings."""
+def _task_rows(
+    task_tables: Sequence[str | Path], versions: dict[str, str], batch_rows: int
+) -> Iterator[list[dict[str, Any]]]:
+    """The task tables' rows in table order, `batch_rows` dicts at a time, each with its task_version. A
+    column one table lacks is None in its rows (as a concatenation of the tables would give)."""
+    names = pa.unify_schemas([pq.read_schema(t) for t in task_tables], promote_options="default").names
+    for table in task_tables:
+        for batch in pq.ParquetFile(table).iter_batches(batch_size=batch_rows):
+            rows = [{name: row.get(name) for name in names} for row in batch.to_pylist()]
+            for row in rows:
+                row["task_version"] = versions.get(row["task"])
+            yield rows
+
+
+def _distinct(batches: Iterable[list[dict[str, Any]]], ranks: Ranks) -> Iterator[dict[str, Any]]:
+    """This rank's share of the distinct (question, image) rows, first occurrence in table order: items
+    rank, rank + world, ... Only the keys are held, not the rows."""
+    seen: set[tuple[str, str]] = set()
+    for rows in batches:
+        for row in rows:
+            key = (row["question_id"], row["image_key"])
+            if key not in seen:
+                seen.add(key)
+                if (len(seen) - 1) % ranks.world == ranks.rank:
+                    yield row
+
+
+def _complete(out_path: Path, batches: Iterable[list[dict[str, Any]]], answerer: Answerer, seed: int) -> bool:
+    """The final file exists and answers exactly these rows, line for line in table order, with this
+    answerer and settings (read side by side with the tables, so nothing is held)."""
     if not out_path.is_file():
         return False
-    wanted = {(r["task"], r["question_id"], r["image_key"], r.get("task_version")) for r in rows}
-    found = set()
+    rows = (row for batch in batches for row in batch)
     with out_path.open(encoding="utf-8") as f:
-        for line in f:
+        for line, row in itertools.zip_longest(f, rows):
+            if line is None or row is None:
+                return False
             p = json.loads(line)
             if p.get("model") != answerer.name or p.get("generation") != answerer.generation or p.get("seed") != seed:
                 return False
-            found.add((p.get("task"), p.get("question_id"), p.get("image_key"), p.get("task_version")))
-    return found == wanted
+            found = (p.get("task"), p.get("question_id"), p.get("image_key"), p.get("task_version"))
+            if found != (row["task"], row["question_id"], row["image_key"], row["task_version"]):
+                return False
+    return True
 
 
 def predict(
@@ -86,37 +120,42 @@ def predict(
     task_versions: dict[str, str] | None = None,
     accelerator: Any = None,
 ) -> Path:
-    """Answer every row of the task tables; returns the predictions file (reused if already complete)."""
+    """Answer every row of the task tables; returns the predictions file (reused if already complete).
+
+    The tables are read in Arrow batches, a few times over, rather than held: memory grows with the
+    distinct (question, image) keys and their answers, not with whole rows."""
     import torch
 
     out_path = Path(out_path)
     ranks = Ranks(accelerator)
-    tables = pa.concat_tables([pq.read_table(t) for t in task_tables], promote_options="default")
-    rows = tables.to_pylist()
-    for row in rows:
-        row["task_version"] = (task_versions or {}).get(row["task"])
-    if _complete(out_path, rows, answerer, seed):
+
+    def batches() -> Iterator[list[dict[str, Any]]]:
+        return _task_rows(task_tables, task_versions or {}, READ_ROWS)
+
+    if _complete(out_path, batches(), answerer, seed):
         return out_path
-    distinct: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in rows:
-        distinct.setdefault((row["question_id"], row["image_key"]), row)
-    items = list(distinct.values())[ranks.rank :: ranks.world]
     partial = _partial_path(out_path, ranks.rank)
     done = _read_partial(partial)
-    todo = [row for row in items if (row["question_id"], row["image_key"]) not in done]
+    items, answered, todo_images = 0, 0, set()
+    for row in _distinct(batches(), ranks):
+        items += 1
+        if (row["question_id"], row["image_key"]) in done:
+            answered += 1
+        else:
+            todo_images.add(row["image_key"])
+    todo = (row for row in _distinct(batches(), ranks) if (row["question_id"], row["image_key"]) not in done)
     torch.manual_seed(seed)
     partial.parent.mkdir(parents=True, exist_ok=True)
     desc = f"answer {answerer.name}" + (f" [rank {ranks.rank}]" if ranks.world > 1 else "")
     try:
         with (
             partial.open("a", encoding="utf-8") as sink,
-            tqdm(total=len(items), initial=len(items) - len(todo), desc=desc, unit="q", disable=not progress) as bar,
+            tqdm(total=items, initial=answered, desc=desc, unit="q", disable=not progress) as bar,
         ):
             # one pass over the shard headers; none for an answerer that reads no pixels (it is given no images)
-            images = ShardImages(shards_dir, {row["image_key"] for row in todo}) if reads_pixels(answerer) else None
-            for start in range(0, len(todo), batch_size):
-                batch = todo[start : start + batch_size]
-                pictures = [images[row["image_key"]] for row in batch] if images is not None else []
+            images = ShardImages(shards_dir, todo_images) if reads_pixels(answerer) else None
+            while batch := list(itertools.islice(todo, batch_size)):
+                pictures = _pictures(images, batch) if images is not None else []
                 answers = answerer.answer_rows(batch, pictures)
                 for row, answer in zip(batch, answers):
                     item = {"question_id": row["question_id"], "image_key": row["image_key"], "prediction": answer}
@@ -144,6 +183,7 @@ def predict(
                     "generation": answerer.generation,
                     "seed": seed,
                 }
+                for rows in batches()
                 for row in rows
             ),
             out_path,
@@ -152,3 +192,9 @@ def predict(
             _partial_path(out_path, rank).unlink(missing_ok=True)
     ranks.barrier()
     return out_path
+
+
+def _pictures(images: ShardImages, batch: list[dict[str, Any]]) -> list[Image.Image]:
+    """The batch's images, each distinct image decoded once (a batch often asks several questions of one)."""
+    decoded = {key: images[key] for key in dict.fromkeys(row["image_key"] for row in batch)}
+    return [decoded[row["image_key"]] for row in batch]

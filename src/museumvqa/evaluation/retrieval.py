@@ -10,17 +10,22 @@ scored on, so it is an oracle, an upper reference, never a baseline to beat.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from PIL import Image
 
 from museumvqa.evaluation.majority import majority_answers
 from museumvqa.images.reader import iter_samples
 from museumvqa.images.similarity import FEATURE_SIZE, image_feature, nearest
+
+CACHED_SEARCHES = 1 << 16  # (feature, excluded image) -> exhibit: a few MB, far more than one batch's images
 
 
 class RetrievalBaseline:
@@ -50,35 +55,68 @@ class RetrievalBaseline:
             "when_the_record_has_no_answer": "the training majority of the question's (category, language)",
             **self.majority.coverage(),
         }
-        rows = [row for table in (train_table, *record_tables) for row in pq.read_table(table).to_pylist()]
         self.record: dict[tuple[str, str, str], str] = {}
-        for row in rows:
-            self.record.setdefault((row["exhibit_id"], row["category"], row["language"]), row["answers"][0])
-            self.record.setdefault((row["exhibit_id"], row["category"], "*"), row["answers"][0])
-        exhibit_of = {row["image_key"]: row["exhibit_id"] for row in rows}
+        exhibit_of: dict[str, str] = {}
+        for exhibit, category, language, answer, key in _record_columns((train_table, *record_tables)):
+            self.record.setdefault((exhibit, category, language), answer)
+            self.record.setdefault((exhibit, category, "*"), answer)
+            exhibit_of[key] = exhibit
         features, self.keys, self.exhibits = [], [], []
         for sample in iter_samples(shards_dir, set(exhibit_of)):
             features.append(image_feature(sample.image))
             self.keys.append(sample.key)
             self.exhibits.append(exhibit_of[sample.key])
         self.features = np.stack(features) if features else np.zeros((0, FEATURE_SIZE))
+        self._row_of = {key: row for row, key in enumerate(self.keys)}
+        self._found: OrderedDict[tuple[bytes, int | None], str | None] = OrderedDict()
 
     def prompt(self, row: dict[str, Any]) -> str:
         return row["category"]
 
     def nearest(self, image: Image.Image, exclude_key: str | None = None) -> str | None:
         """The exhibit id of the most similar indexed image other than `exclude_key` (lowest index on ties)."""
-        found = nearest(self.features, image, self.keys.index(exclude_key) if exclude_key in self.keys else None)
-        if found is None or np.isneginf(found[1]):
-            return None
-        return self.exhibits[found[0]]
+        return self._nearest_to(image, image_feature(image), exclude_key)
+
+    def _nearest_to(self, image: Image.Image, feature: np.ndarray, exclude_key: str | None) -> str | None:
+        """`nearest`, scanning the index once per distinct (image feature, excluded image) rather than once
+        per question: the questions asked of one image share the search. The scan is `similarity.nearest`
+        itself, so ties and rounding are exactly a per-question scan's."""
+        exclude = self._row_of.get(exclude_key) if exclude_key is not None else None
+        cache_key = (hashlib.blake2b(feature.tobytes(), digest_size=16).digest(), exclude)
+        if cache_key in self._found:
+            self._found.move_to_end(cache_key)
+            return self._found[cache_key]
+        found = nearest(self.features, image, exclude)
+        exhibit = None if found is None or np.isneginf(found[1]) else self.exhibits[found[0]]
+        self._found[cache_key] = exhibit
+        if len(self._found) > CACHED_SEARCHES:
+            self._found.popitem(last=False)
+        return exhibit
 
     def answer_rows(self, rows: Sequence[dict[str, Any]], images: Sequence[Image.Image]) -> list[str]:
+        features: dict[int, np.ndarray] = {}  # one feature per image object: predict hands one per distinct image
         answers = []
         for row, image in zip(rows, images):
-            exhibit = self.nearest(image, row.get("image_key"))
+            if id(image) not in features:
+                features[id(image)] = image_feature(image)
+            exhibit = self._nearest_to(image, features[id(image)], row.get("image_key"))
             answer = self.record.get((exhibit, row["category"], row["language"])) or self.record.get(
                 (exhibit, row["category"], "*")
             )
             answers.append(answer or self.majority.answer(row["category"], row["language"]))
         return answers
+
+
+def _record_columns(tables: Sequence[str | Path]) -> Iterator[tuple[str, str, str, str, str]]:
+    """(exhibit_id, category, language, first answer, image_key) of every row, in table order, read a
+    row group at a time and only these columns: the index never holds a whole table as dicts."""
+    columns = ["exhibit_id", "category", "language", "answers", "image_key"]
+    for table in tables:
+        for batch in pq.ParquetFile(table).iter_batches(columns=columns):
+            yield from zip(
+                batch.column("exhibit_id").to_pylist(),
+                batch.column("category").to_pylist(),
+                batch.column("language").to_pylist(),
+                pc.list_element(batch.column("answers"), 0).to_pylist(),
+                batch.column("image_key").to_pylist(),
+            )
