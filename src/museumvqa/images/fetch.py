@@ -134,9 +134,7 @@ class Fetcher:
                 data = reply.read(self.settings.max_bytes + 1)
                 content_type = reply.headers.get("Content-Type", "")
         except urllib.error.HTTPError as e:
-            error = FetchError(f"http {e.code}", transient=e.code in TRANSIENT_STATUSES)
-            error.retry_after = retry_after_seconds(e.headers.get("Retry-After"))  # type: ignore[attr-defined]
-            raise error from None
+            raise http_error(e) from None
         except http.client.IncompleteRead:
             raise FetchError("truncated download", transient=True) from None
         except urllib.error.URLError as e:
@@ -148,6 +146,13 @@ class Fetcher:
         if not data:
             raise FetchError("empty response", transient=False)
         return Response(data, content_type, tries)
+
+
+def http_error(e: urllib.error.HTTPError, label: str = "http") -> FetchError:
+    """An HTTP error status as a FetchError: transient for 408/425/429/5xx, with the server's Retry-After."""
+    error = FetchError(f"{label} {e.code}", transient=e.code in TRANSIENT_STATUSES)
+    error.retry_after = retry_after_seconds(e.headers.get("Retry-After"))  # type: ignore[attr-defined]
+    return error
 
 
 def connection_error(cause: object) -> FetchError:

@@ -33,7 +33,7 @@ from museumvqa.catalog.harvest.protocol import (
     request_url,
 )
 from museumvqa.errors import UserError
-from museumvqa.images.fetch import TRANSIENT_STATUSES, FetchError, connection_error, retry_after_seconds
+from museumvqa.images.fetch import TRANSIENT_STATUSES, FetchError, connection_error, http_error
 from museumvqa.settings import HarvestConfig
 
 USER_AGENT = f"museumvqa/{__version__} (museum VQA dataset builder; OAI-PMH harvester)"
@@ -166,6 +166,4 @@ class OaiClient:
                 body = b""
             if OAI_NS.encode() in body[:4096] and b"<error" in body:
                 return body
-        error = FetchError(f"HTTP {e.code}", transient=transient)
-        error.retry_after = retry_after_seconds(e.headers.get("Retry-After"))  # type: ignore[attr-defined]
-        raise error from None
+        raise http_error(e, "HTTP") from None
