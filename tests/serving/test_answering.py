@@ -170,3 +170,30 @@ def test_a_reply_says_when_questions_were_read_without_the_sentence_model(
     reply = responder.respond(photo, "Vem har målat tavlan?", mode="retrieval")
     assert reply.reading.method == "lexical" and reply.detected.category == "creator"
     assert reply.why.endswith("(Frågor läses här genom gemensamma ord: meningsmodellen är inte installerad.)")
+
+
+def test_mode_answerer_identifies_each_photo_once_and_answers_as_serve(
+    responder: Responder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from museumvqa.serving.answering import ModeAnswerer
+
+    exhibit = next(e for e in responder.catalogue.exhibits.values() if e.primary_image() is not None)
+    other = next(e for e in responder.catalogue.exhibits.values() if e is not exhibit and e.primary_image())
+    photos = {e.exhibit_id: load_image(e.primary_image().uri) for e in (exhibit, other)}
+    questions = ["Who made this painting?", "What is this painting made of?", "What is the title of this work?"]
+    rows = [
+        {"question": q, "language": "en", "image_key": f"other-key-{e.exhibit_id}", "question_id": q}
+        for e in (exhibit, other)
+        for q in questions
+    ]
+    images = [photos[e.exhibit_id] for e in (exhibit, other) for _ in questions]
+    expected = [
+        responder.respond(image, row["question"], "en", "retrieval", exclude_key=row["image_key"]).answer or ""
+        for row, image in zip(rows, images)
+    ]
+    searches: list[str | None] = []
+    identify = responder.catalogue.identify
+    monkeypatch.setattr(responder.catalogue, "identify", lambda im, key=None: searches.append(key) or identify(im, key))
+    assert ModeAnswerer(responder, "retrieval").answer_rows(rows, images) == expected
+    assert sorted(searches) == sorted({row["image_key"] for row in rows})  # two photos, two searches
+    assert any(expected)

@@ -91,7 +91,12 @@ class Responder:
         mode: Mode = DEFAULT_MODE,
         exclude_key: str | None = None,
     ) -> Reply:
-        match = self.catalogue.identify(image, exclude_key)
+        return self.reply_to(self.catalogue.identify(image, exclude_key), image, question, language, mode)
+
+    def reply_to(
+        self, match: Match | None, image: Image.Image, question: str, language: str | None, mode: Mode
+    ) -> Reply:
+        """The reply once the photo is identified (`match`; None: not in this collection)."""
         reading = read_question(question, language)
         lang, detected = reading.language, reading.detected
         reply = Reply(None, mode, "nobody", lang, match, detected, reading=reading)
@@ -167,8 +172,12 @@ class ModeAnswerer:
         return self.responder.model.prompt(row["question"], context)
 
     def answer_rows(self, rows: Sequence[dict[str, Any]], images: Sequence[Image.Image]) -> list[str]:
+        matches: dict[str, Match | None] = {}  # one keypoint search per photo, not per question about it
+        for row, image in zip(rows, images):
+            if row["image_key"] not in matches:
+                matches[row["image_key"]] = self.responder.catalogue.identify(image, row["image_key"])
         replies = [
-            self.responder.respond(image, row["question"], row["language"], self.mode, exclude_key=row["image_key"])
+            self.responder.reply_to(matches[row["image_key"]], image, row["question"], row["language"], self.mode)
             for row, image in zip(rows, images)
         ]
         return [reply.answer or "" for reply in replies]
