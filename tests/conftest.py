@@ -30,3 +30,19 @@ def ingested_sample(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) 
     out = tmp_path_factory.mktemp("sample_run")
     ingest([sample_dir / "objects.json"], out, MetApiAdapter(sample_dir), progress=False)
     return out
+
+
+@pytest.fixture(scope="session")
+def local_ray():
+    """One local Ray with 2 CPUs for every test that runs a stage with `--ray` (starting one costs seconds);
+    its workers can import the test modules, so a test may hand Ray a function of its own."""
+    ray = pytest.importorskip("ray")
+    tests = str(Path(__file__).parent)
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"env_vars": {"PYTHONPATH": tests}, "config": {"setup_timeout_seconds": 120}},
+    )
+    yield ray
+    ray.shutdown()

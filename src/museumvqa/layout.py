@@ -85,6 +85,10 @@ class RunLayout:
         return self.root / "forgetting.json"
 
     @property
+    def open_set(self) -> Path:  # written by `museumvqa calibrate`: this catalogue's recognition threshold
+        return self.root / "open_set.json"
+
+    @property
     def report(self) -> Path:
         return self.root / "report.md"
 

@@ -94,7 +94,16 @@ def _ingest(run: RunLayout, config: DemoConfig, progress: bool) -> None:
         [str(records)], format=settings.format, mapping=settings.mapping, image_dir=image_dir, museum=settings.museum
     )
     guard = RejectGuard(max_share=settings.max_reject_share, allow=settings.allow_rejects)
-    ingest(sources, run.root, progress=progress, mode=settings.mode, guard=guard)
+    ingest(
+        sources,
+        run.root,
+        progress=progress,
+        mode=settings.mode,
+        guard=guard,
+        workers=settings.workers,
+        ray=settings.ray,
+        ray_address=settings.ray_address,
+    )
 
 
 def _questions(run: RunLayout, config: DemoConfig, progress: bool) -> None:
@@ -110,6 +119,9 @@ def _questions(run: RunLayout, config: DemoConfig, progress: bool) -> None:
         record_languages=settings.record_languages,
         constant_share=settings.constant_share,
         constant_min_exhibits=settings.constant_min_exhibits,
+        workers=settings.workers,
+        ray=settings.ray,
+        ray_address=settings.ray_address,
     )
 
 
@@ -129,6 +141,9 @@ def _benchmarks(run: RunLayout, config: DemoConfig) -> None:
         train_languages=settings.train_languages,
         memory_limit=settings.memory_limit,
         batch_rows=settings.batch_rows,
+        workers=settings.workers,
+        ray=settings.ray,
+        ray_address=settings.ray_address,
     )
 
 
@@ -157,4 +172,7 @@ def _evaluate(run: RunLayout, config: DemoConfig, progress: bool) -> None:
         seed=settings.seed,
         semantic=settings.semantic,
         max_new_tokens=settings.max_new_tokens,
+        workers=settings.workers,
+        ray=settings.ray,
+        ray_address=settings.ray_address,
     )

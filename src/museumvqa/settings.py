@@ -41,6 +41,9 @@ class IngestConfig:
     max_reject_share: float = setting(
         0.05, "Share of a file's records one reject reason may cover before ingest fails."
     )
+    workers: int = setting(1, "Inputs read at once (processes, or Ray tasks with --ray); same output for any number.")
+    ray: bool = setting(False, "Read the inputs as tasks on a local Ray instance.")
+    ray_address: str | None = setting(None, "Join this Ray cluster (inputs and --out must be on shared storage).")
 
     def __post_init__(self) -> None:
         if not 0 <= self.max_reject_share <= 1:
@@ -95,6 +98,11 @@ class QuestionsConfig:
         0.9, "A category whose top answer covers this share of a museum's exhibits is not asked."
     )
     constant_min_exhibits: int = setting(20, "Exhibits a (museum, category) needs before it can count as constant.")
+    workers: int = setting(
+        1, "Exhibit part files turned into questions at once (processes, or Ray tasks with --ray); same output."
+    )
+    ray: bool = setting(False, "Generate each exhibit part's questions as a task on a local Ray instance.")
+    ray_address: str | None = setting(None, "Join this Ray cluster (--exhibits and --out must be on shared storage).")
 
 
 @dataclass
@@ -112,7 +120,7 @@ class ShardsConfig:
     image_root: Path | None = setting(None, "Folder that relative image paths start from (and must stay in).")
     max_pixels: int = setting(DEFAULT_MAX_PIXELS, "Largest decoded image, in pixels (larger ones are rejected).")
     retry_failed: bool = setting(False, "Retry the items that failed before.")
-    workers: int = setting(1, "Processes building shards in parallel.")
+    workers: int = setting(1, "Processes building shards in parallel (with --ray: Ray tasks at once).")
     threads: int = setting(8, "Download/decode threads per process.")
     fetch: FetchSettings = setting(help="Download policy: timeout, retries, per_host, ...", factory=FetchSettings)
     min_success_rate: float = setting(
@@ -146,6 +154,9 @@ class BenchmarksConfig:
         "is held per exhibit (views, split) comes on top.",
     )
     batch_rows: int = setting(16_384, "QA pairs held in Python at once; also rows per row group of each output file.")
+    workers: int = setting(1, "Shards the leak check fingerprints at once (processes, or Ray tasks with --ray).")
+    ray: bool = setting(False, "Fingerprint the leak check's shards as tasks on a local Ray instance.")
+    ray_address: str | None = setting(None, "Join this Ray cluster (the shards must be on shared storage).")
 
     @property
     def leak_check(self) -> int | None:
@@ -171,6 +182,11 @@ class EvaluateConfig:
         help="How openai:MODEL@URL answerers are asked: concurrency, timeout, retries, backoff, max_wait.",
         factory=ApiSettings,
     )
+    workers: int = setting(
+        1, "Slices of the questions answered at once, each by its own answerer (processes, or Ray tasks with --ray)."
+    )
+    ray: bool = setting(False, "Answer the slices as tasks on a local Ray instance (on the CPU).")
+    ray_address: str | None = setting(None, "Join this Ray cluster (the run folder must be shared storage).")
 
 
 @dataclass
@@ -186,7 +202,8 @@ class ServeConfig:
     min_inliers: int | None = setting(
         None,
         "Open-set threshold: keypoint matches agreeing on one camera mapping that a photo needs with a catalogue "
-        "image to be recognised; fewer: 'not in this collection'. null = the calibrated one (BENCHMARKS.md).",
+        "image to be recognised; fewer: 'not in this collection'. null = the catalogue's own (`museumvqa calibrate`), "
+        "else 15, calibrated on the sample (BENCHMARKS.md).",
     )
 
     def __post_init__(self) -> None:

@@ -144,6 +144,33 @@ def test_an_index_away_from_its_shards_is_one_line(planted: dict[str, Path], tmp
         build_benchmarks(planted["qa"], moved, tmp_path / "out", test_museums=["copies"])
 
 
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_processes_and_ray_find_the_same_leaks_and_write_the_same_files(
+    planted: dict[str, Path], tmp_path: Path, local_ray
+) -> None:
+    shards = tmp_path / "shards"  # four shards, so the fingerprints come from several pieces
+    build_shards(planted["exhibits"], shards, ShardsConfig(image_size=SIZE, per_shard=4), progress=False)
+    options = {"exhibits": planted["exhibits"], "test_museums": ["copies"]}
+    runs = {"here": {}, "processes": {"workers": 2}, "ray-1": {"ray": True}, "ray-2": {"ray": True, "workers": 2}}
+    for name, parallel in runs.items():
+        build_benchmarks(planted["qa"], shards / "index.parquet", tmp_path / name, **options, **parallel)
+    files = {name: _files(tmp_path / name) for name in runs}
+    assert pq.read_table(tmp_path / "here" / "leaks.parquet").num_rows == len(PLANTED)
+    assert {"manifest.json", "split.parquet", "train.parquet", "general.parquet"} <= files["here"].keys()
+    assert files["processes"] == files["here"] and files["ray-1"] == files["here"] and files["ray-2"] == files["here"]
+
+
+def test_no_workers_is_one_line(planted: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.raises(UserError, match=r"^--workers 0: give 1 or more$"):
+        build_benchmarks(planted["qa"], planted["index"], tmp_path, test_museums=["copies"], workers=0)
+    assert not tmp_path.joinpath("manifest.json").exists()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
 @pytest.mark.parametrize("kind", list(PLANTED))
 def test_each_kind_of_copy_keeps_its_painting_s_keypoints(kind: str) -> None:
     record = _records()[list(PLANTED).index(kind)]

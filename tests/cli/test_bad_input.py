@@ -112,6 +112,8 @@ CASES = [
     Case("folder-as-file", "ask D/emptydir Who? --model D/emptydir", "emptydir"),
     Case("wrong-folder", "serve --model D/emptydir --catalog D/emptydir", "not a run folder"),
     Case("absurd-number", "serve --model D/emptydir --catalog D --port 99999", "--port"),
+    Case("wrong-folder", "calibrate D/emptydir", "not a run folder"),
+    Case("absurd-number", "calibrate D --views 0", "--views"),
     Case("unknown-setting", "demo --out D/new --set epocs=2", "unknown key 'epocs'", ("new",)),
     Case("file-as-output", "demo --out D/afile.txt --quiet", "afile.txt: is an existing file"),
     Case("wrong-format", "harvest http://127.0.0.1:9/oai --metadata-prefix lido --out D/new --from notadate",

@@ -16,13 +16,6 @@ ray = pytest.importorskip("ray")
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 
-@pytest.fixture(scope="module")
-def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
-
-
 def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -39,3 +32,12 @@ def test_ray_and_in_process_builds_are_identical(local_ray, tmp_path, met_specs,
     assert _files(tmp_path / "local") == _files(tmp_path / "ray")
     assert [s.key for s in iter_samples(tmp_path / "ray")] == [s.key for s in iter_samples(tmp_path / "local")]
     assert ray.is_initialized()  # a build joins a running instance and leaves it running
+
+
+def test_one_and_two_ray_workers_write_the_same_files(local_ray, tmp_path, met_specs, exhibits_folder) -> None:
+    folder = exhibits_folder(met_specs[:9])
+    settings = {"image_size": 48, "per_shard": 2, "generated_views": 1, "ray": True}
+    one = build_shards(folder, tmp_path / "one", ShardsConfig(workers=1, **settings), progress=False)
+    two = build_shards(folder, tmp_path / "two", ShardsConfig(workers=2, **settings), progress=False)
+    assert one == two and (one.shards, one.units_run) == (5, 5)
+    assert _files(tmp_path / "one") == _files(tmp_path / "two")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from museumvqa.catalog.schema import PERSON_STRUCT, Exhibit, Person
+from museumvqa.catalog.schema import PERSON_STRUCT, Person
 from museumvqa.io import write_parquet
 
 # The person fields of the exhibit schema, minus the per-exhibit role, keyed and counted per museum.
@@ -36,13 +37,14 @@ class PeopleIndex:
         self._museum: dict[str, str] = {}
         self._counts: dict[str, int] = {}
 
-    def add(self, exhibit: Exhibit) -> None:
-        for person in exhibit.people:
-            key = person_key(exhibit.museum, person)
+    def add(self, museum: str, people: Iterable[Person]) -> None:
+        """The people one exhibit of `museum` names."""
+        for person in people:
+            key = person_key(museum, person)
             known = self._people.get(key)
             if known is None or known != person:
                 self._people[key] = person if known is None else _merge(known, person)
-            self._museum[key] = exhibit.museum
+            self._museum[key] = museum
             self._counts[key] = self._counts.get(key, 0) + 1
 
     def load(self, folder: Path) -> None:

@@ -35,6 +35,9 @@ def register(app: typer.Typer) -> None:
         leak_min_matches: Annotated[int | None, option(BenchmarksConfig, "leak_min_matches")] = None,
         memory_limit: Annotated[str | None, option(BenchmarksConfig, "memory_limit")] = None,
         batch_rows: Annotated[int | None, option(BenchmarksConfig, "batch_rows")] = None,
+        workers: Annotated[int | None, option(BenchmarksConfig, "workers", min=1)] = None,
+        ray: Annotated[bool | None, option(BenchmarksConfig, "ray", "--ray")] = None,
+        ray_address: Annotated[str | None, option(BenchmarksConfig, "ray_address")] = None,
         config: ConfigFile = None,
         overrides: Overrides = None,
     ) -> None:
@@ -52,6 +55,9 @@ def register(app: typer.Typer) -> None:
             leak_min_matches=leak_min_matches,
             memory_limit=memory_limit,
             batch_rows=batch_rows,
+            workers=workers,
+            ray=ray,
+            ray_address=ray_address,
         )
         from museumvqa.tasks.build import build_benchmarks
         from museumvqa.tasks.registry import task_names
@@ -70,6 +76,9 @@ def register(app: typer.Typer) -> None:
             leak_min_matches=cfg.leak_check,
             memory_limit=cfg.memory_limit,
             batch_rows=cfg.batch_rows,
+            workers=cfg.workers,
+            ray=cfg.ray,
+            ray_address=cfg.ray_address,
         )
         leaks = manifest["leaks"]
         removed = f" ({leaks['test_exhibits_removed']} test exhibits removed)" if leaks["checked"] else " (not checked)"

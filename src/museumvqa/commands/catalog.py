@@ -33,6 +33,9 @@ def register(app: typer.Typer) -> None:
         replace: Annotated[bool, typer.Option("--replace", help="Replace the catalogue already in --out.")] = False,
         allow_rejects: Annotated[bool | None, option(IngestConfig, "allow_rejects", "--allow-rejects")] = None,
         max_reject_share: Annotated[float | None, option(IngestConfig, "max_reject_share")] = None,
+        workers: Annotated[int | None, option(IngestConfig, "workers", min=1)] = None,
+        ray: Annotated[bool | None, option(IngestConfig, "ray", "--ray")] = None,
+        ray_address: Annotated[str | None, option(IngestConfig, "ray_address")] = None,
         config: ConfigFile = None,
         overrides: Overrides = None,
         quiet: Quiet = False,
@@ -61,12 +64,24 @@ def register(app: typer.Typer) -> None:
             mode=mode,
             allow_rejects=allow_rejects,
             max_reject_share=max_reject_share,
+            workers=workers,
+            ray=ray,
+            ray_address=ray_address,
         )
         sources = parse_sources(
             inputs, format=cfg.format, mapping=cfg.mapping, image_dir=cfg.image_dir, museum=cfg.museum
         )
         guard = RejectGuard(max_share=cfg.max_reject_share, allow=cfg.allow_rejects)
-        stats = run_ingest(sources, out, progress=not quiet, mode=cfg.mode, guard=guard)
+        stats = run_ingest(
+            sources,
+            out,
+            progress=not quiet,
+            mode=cfg.mode,
+            guard=guard,
+            workers=cfg.workers,
+            ray=cfg.ray,
+            ray_address=cfg.ray_address,
+        )
         typer.echo(f"{stats.summary()} -> {out}")
 
     catalog = typer.Typer(help="Inspect an ingested catalogue.", no_args_is_help=True)

@@ -39,13 +39,17 @@ def register(app: typer.Typer) -> None:
         max_new_tokens: Annotated[int | None, option(EvaluateConfig, "max_new_tokens", min=1)] = None,
         api_concurrency: Annotated[int | None, option(ApiSettings, "concurrency", "--api-concurrency", min=1)] = None,
         api_timeout: Annotated[float | None, option(ApiSettings, "timeout", "--api-timeout")] = None,
+        workers: Annotated[int | None, option(EvaluateConfig, "workers", min=1)] = None,
+        ray: Annotated[bool | None, option(EvaluateConfig, "ray", "--ray")] = None,
+        ray_address: Annotated[str | None, option(EvaluateConfig, "ray_address")] = None,
         config: ConfigFile = None,
         overrides: Overrides = None,
         quiet: Quiet = False,
     ) -> None:
         """Answer the task sets with each model, write predictions JSONL and scores.json, print the table.
 
-        Under `accelerate launch` each process answers a slice; the main process merges and scores."""
+        Under `accelerate launch` each process answers a slice; the main process merges and scores. With
+        --workers N (and --ray) N processes (Ray tasks) answer the slices instead."""
         from museumvqa.inputs import input_file, run_folder
 
         cfg = load_settings(
@@ -58,6 +62,9 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             semantic=semantic,
             max_new_tokens=max_new_tokens,
+            workers=workers,
+            ray=ray,
+            ray_address=ray_address,
             **{"api.concurrency": api_concurrency, "api.timeout": api_timeout},
         )
         layout = RunLayout(run)
@@ -82,6 +89,9 @@ def register(app: typer.Typer) -> None:
             accelerator=accelerator,
             max_new_tokens=cfg.max_new_tokens,
             api=cfg.api,
+            workers=cfg.workers,
+            ray=cfg.ray,
+            ray_address=cfg.ray_address,
         )
         if accelerator.is_main_process:
             typer.echo(scores_table(scores))

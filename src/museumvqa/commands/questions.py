@@ -30,6 +30,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         constant_share: Annotated[float | None, option(QuestionsConfig, "constant_share")] = None,
         constant_min_exhibits: Annotated[int | None, option(QuestionsConfig, "constant_min_exhibits")] = None,
+        workers: Annotated[int | None, option(QuestionsConfig, "workers", min=1)] = None,
+        ray: Annotated[bool | None, option(QuestionsConfig, "ray", "--ray")] = None,
+        ray_address: Annotated[str | None, option(QuestionsConfig, "ray_address")] = None,
         config: ConfigFile = None,
         overrides: Overrides = None,
         quiet: Quiet = False,
@@ -46,6 +49,9 @@ def register(app: typer.Typer) -> None:
             record_languages=record_languages,
             constant_share=constant_share,
             constant_min_exhibits=constant_min_exhibits,
+            workers=workers,
+            ray=ray,
+            ray_address=ray_address,
         )
         from museumvqa.inputs import input_folder, output_folder, require_columns
         from museumvqa.questions.generate import generate_questions
@@ -64,6 +70,9 @@ def register(app: typer.Typer) -> None:
             cfg.record_languages,
             constant_share=cfg.constant_share,
             constant_min_exhibits=cfg.constant_min_exhibits,
+            workers=cfg.workers,
+            ray=cfg.ray,
+            ray_address=cfg.ray_address,
         )
         typer.echo(
             f"{sum(counts.values())} QA pairs in {out / RunLayout.QA}: "

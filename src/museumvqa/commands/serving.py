@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 min=1,
                 help="With --catalog: agreeing keypoint matches a photo needs to be recognised as a catalogued "
-                "exhibit (default: the calibrated threshold, as `serve`).",
+                "exhibit (default: as `serve`, the catalogue's own from `museumvqa calibrate`, else 15).",
             ),
         ] = None,
     ) -> None:
@@ -54,6 +54,27 @@ def register(app: typer.Typer) -> None:
         reply = ask_museum(image, question, model, catalog, mode, language, min_inliers)
         typer.echo(reply.answer if reply.answer is not None else page_words(reply.language)["ui"]["no_answer"])
         typer.echo(reply.why, err=True)
+
+    @app.command()
+    def calibrate(
+        catalog: Annotated[Path, typer.Argument(help="Run folder with exhibits/ and shards/, e.g. runs/demo.")],
+        seed: Annotated[int, typer.Option(help="Which half of the exhibits is indexed.")] = 0,
+        views: Annotated[int, typer.Option(min=1, help="Visitor-like photos made of each image.")] = 2,
+        min_precision: Annotated[
+            float, typer.Option(min=0.5, max=1.0, help="Share of accepted photos that must be the right exhibit.")
+        ] = 0.99,
+    ) -> None:
+        """Measure the recognition threshold on this catalogue's own images and save it for `serve` and `ask`."""
+        from museumvqa.serving.calibration import calibrate_catalogue
+
+        result = calibrate_catalogue(catalog, seed, views, min_precision)
+        t = result.threshold
+        negatives = sum(not s.positive for s in result.scored)
+        typer.echo(
+            f"min_inliers {t.min_inliers}: precision {t.precision:.3f}, recall {t.recall:.3f}, "
+            f"{t.false_accepts:.1%} of {negatives} negatives accepted ({t.measured_on}); "
+            f"saved to {RunLayout(catalog).open_set}"
+        )
 
     @app.command()
     def serve(

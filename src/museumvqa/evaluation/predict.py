@@ -2,17 +2,19 @@
 
 Each distinct (question, image) is answered once. Answers are appended to a per-rank partial file as
 each batch finishes, so a killed evaluation continues where it stopped. With several processes
-(accelerate) each rank answers its slice (items rank, rank + world, ...); the main process merges the
-slices once, in task-table order, and writes the final file atomically.
+(accelerate, or `slices`: processes or Ray tasks) each rank answers its slice (the questions of the images
+that hash to it); the main process merges the slices once, in task-table order, and writes the final file
+atomically.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -24,18 +26,22 @@ from museumvqa.evaluation.answerers import Answerer, reads_pixels
 from museumvqa.images.reader import ShardImages
 from museumvqa.io import write_jsonl
 
+if TYPE_CHECKING:
+    from museumvqa.evaluation.slices import Slices
+
 PREDICTION_FIELDS = ("question_id", "exhibit_id", "task", "category", "language", "question", "answers", "image_key")
 OPTIONAL_FIELDS = ("view", "museum", "continent")
 READ_ROWS = 4096  # task rows read per Arrow batch
 
 
 class Ranks:
-    """Which process this is: one process by default; accelerate's state when running distributed."""
+    """Which slice this process answers: accelerate's state when running distributed, else `rank` of `world`
+    (one process by default; a worker of `Slices` otherwise)."""
 
-    def __init__(self, accelerator: Any = None) -> None:
+    def __init__(self, accelerator: Any = None, rank: int = 0, world: int = 1) -> None:
         self.accelerator = accelerator
-        self.rank = accelerator.process_index if accelerator else 0
-        self.world = accelerator.num_processes if accelerator else 1
+        self.rank = accelerator.process_index if accelerator else rank
+        self.world = accelerator.num_processes if accelerator else world
 
     @property
     def is_main(self) -> bool:
@@ -78,16 +84,23 @@ def _task_rows(
 
 
 def _distinct(batches: Iterable[list[dict[str, Any]]], ranks: Ranks) -> Iterator[dict[str, Any]]:
-    """This rank's share of the distinct (question, image) rows, first occurrence in table order: items
-    rank, rank + world, ... Only the keys are held, not the rows."""
+    """This rank's share of the distinct (question, image) rows, first occurrence in table order: those whose
+    image hashes to this rank, so every question of an image is answered by one rank (an answerer that
+    decodes or searches once per image does so in one process only). Only the keys are held, not the rows."""
     seen: set[tuple[str, str]] = set()
     for rows in batches:
         for row in rows:
             key = (row["question_id"], row["image_key"])
             if key not in seen:
                 seen.add(key)
-                if (len(seen) - 1) % ranks.world == ranks.rank:
+                if ranks.world == 1 or _rank_of(row["image_key"], ranks.world) == ranks.rank:
                     yield row
+
+
+def _rank_of(image_key: str | None, world: int) -> int:
+    """The rank that answers an image's questions: a stable hash, the same in every process."""
+    digest = hashlib.blake2b(str(image_key).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % world
 
 
 def _complete(out_path: Path, batches: Iterable[list[dict[str, Any]]], answerer: Answerer, seed: int) -> bool:
@@ -119,21 +132,56 @@ def predict(
     seed: int = 0,
     task_versions: dict[str, str] | None = None,
     accelerator: Any = None,
+    slices: Slices | None = None,
 ) -> Path:
     """Answer every row of the task tables; returns the predictions file (reused if already complete).
 
+    With `slices`, its workers (processes or Ray tasks, each with its own answerer) answer the slices and
+    this process only merges; `answerer` names the predictions and gives their prompts.
     The tables are read in Arrow batches, a few times over, rather than held: memory grows with the
     distinct (question, image) keys and their answers, not with whole rows."""
-    import torch
-
     out_path = Path(out_path)
     ranks = Ranks(accelerator)
+    versions = task_versions or {}
 
     def batches() -> Iterator[list[dict[str, Any]]]:
-        return _task_rows(task_tables, task_versions or {}, READ_ROWS)
+        return _task_rows(task_tables, versions, READ_ROWS)
 
     if _complete(out_path, batches(), answerer, seed):
         return out_path
+    if slices is None:
+        answer_slice(task_tables, shards_dir, answerer, out_path, batch_size, progress, seed, versions, ranks)
+        world = ranks.world
+    else:
+        if ranks.world > 1:
+            raise UserError("evaluate: --workers/--ray split the questions themselves; run without accelerate launch")
+        slices.answer(task_tables, shards_dir, out_path, batch_size, seed, versions)
+        world = slices.workers
+    ranks.barrier()
+    if ranks.is_main:
+        _merge(batches, answerer, out_path, seed, world)
+    ranks.barrier()
+    return out_path
+
+
+def answer_slice(
+    task_tables: Sequence[str | Path],
+    shards_dir: str | Path,
+    answerer: Answerer,
+    out_path: Path,
+    batch_size: int,
+    progress: bool,
+    seed: int,
+    task_versions: dict[str, str],
+    ranks: Ranks,
+) -> None:
+    """Answer `ranks`' slice of the distinct (question, image) rows into its partial file, after the answers
+    it already holds (a killed run's)."""
+    import torch
+
+    def batches() -> Iterator[list[dict[str, Any]]]:
+        return _task_rows(task_tables, task_versions, READ_ROWS)
+
     partial = _partial_path(out_path, ranks.rank)
     done = _read_partial(partial)
     items, answered, todo_images = 0, 0, set()
@@ -166,32 +214,35 @@ def predict(
         if not done:  # a refused run leaves nothing; answers kept from a killed earlier run stay for its resume
             partial.unlink(missing_ok=True)
         raise
-    ranks.barrier()
-    if ranks.is_main:
-        predictions: dict[tuple[str, str], str] = {}
-        for rank in range(ranks.world):
-            predictions.update(_read_partial(_partial_path(out_path, rank)))
-        write_jsonl(
-            (
-                {
-                    **{f: row[f] for f in PREDICTION_FIELDS},
-                    **{f: row[f] for f in OPTIONAL_FIELDS if row.get(f) is not None},
-                    "task_version": row["task_version"],
-                    "prediction": predictions[(row["question_id"], row["image_key"])],
-                    "model": answerer.name,
-                    "prompt": answerer.prompt(row),
-                    "generation": answerer.generation,
-                    "seed": seed,
-                }
-                for rows in batches()
-                for row in rows
-            ),
-            out_path,
-        )
-        for rank in range(ranks.world):
-            _partial_path(out_path, rank).unlink(missing_ok=True)
-    ranks.barrier()
-    return out_path
+
+
+def _merge(
+    batches: Callable[[], Iterator[list[dict[str, Any]]]], answerer: Answerer, out_path: Path, seed: int, world: int
+) -> None:
+    """The final file from the `world` slices' partial files, in task-table order, written atomically; the
+    partial files are then removed."""
+    predictions: dict[tuple[str, str], str] = {}
+    for rank in range(world):
+        predictions.update(_read_partial(_partial_path(out_path, rank)))
+    write_jsonl(
+        (
+            {
+                **{f: row[f] for f in PREDICTION_FIELDS},
+                **{f: row[f] for f in OPTIONAL_FIELDS if row.get(f) is not None},
+                "task_version": row["task_version"],
+                "prediction": predictions[(row["question_id"], row["image_key"])],
+                "model": answerer.name,
+                "prompt": answerer.prompt(row),
+                "generation": answerer.generation,
+                "seed": seed,
+            }
+            for rows in batches()
+            for row in rows
+        ),
+        out_path,
+    )
+    for rank in range(world):
+        _partial_path(out_path, rank).unlink(missing_ok=True)
 
 
 def _pictures(images: ShardImages, batch: list[dict[str, Any]]) -> list[Image.Image]:

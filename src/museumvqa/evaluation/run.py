@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from museumvqa.evaluation.api_answerer import API_PREFIX, ApiSettings, safe_stem
 from museumvqa.evaluation.predict import Ranks, predict
 from museumvqa.evaluation.score import score_file, scores_to_json
 from museumvqa.evaluation.semantic import SemanticMatcher
+from museumvqa.evaluation.slices import Slices
 from museumvqa.io import write_json
 from museumvqa.layout import RunLayout
 
@@ -100,13 +102,20 @@ def evaluate_run(
     accelerator: Any = None,
     max_new_tokens: int | None = None,
     api: ApiSettings | None = None,
+    workers: int = 1,
+    ray: bool = False,
+    ray_address: str | None = None,
 ) -> dict[str, dict]:
     """Answer every task question with each answerer; write predictions/*.jsonl and merge their scores into
     scores.json (`merged_scores`); returns the whole of scores.json.
 
     `max_new_tokens` caps a model's answers (recorded in each prediction's `generation`); None sizes it
     from the gold answers of the task sets (`answer_budget`), so long titles and credit lines are not cut.
-    `api` says how `openai:` answerers are asked; their answers are cached in `api_cache/` of the run."""
+    `api` says how `openai:` answerers are asked; their answers are cached in `api_cache/` of the run.
+    `workers` > 1 answers in that many slices at once, each a process with its own answerer, or, with `ray`
+    or `ray_address`, a Ray task (`Slices`); this process builds one more answerer to name and merge them."""
+    if workers < 1:
+        raise UserError(f"--workers {workers}: give 1 or more")
     layout = RunLayout(Path(run_dir))
     manifest_path = layout.benchmarks / "manifest.json"
     if not manifest_path.is_file():
@@ -125,16 +134,23 @@ def evaluate_run(
     device = str(accelerator.device) if accelerator is not None else None
     scores: dict[str, dict] = {}
     for spec in answerers:
-        answerer = make_answerer(
+        build = partial(  # absolute folders: a cluster's workers do not start in this working folder
+            make_answerer,
             spec,
-            layout.benchmarks,
-            layout.shards,
+            layout.benchmarks.resolve(),
+            layout.shards.resolve(),
             batch_size=batch_size,
             device=device,
             max_new_tokens=max_new_tokens,
             api=api,
-            api_cache=layout.root / "api_cache",
+            api_cache=layout.root.resolve() / "api_cache",
         )
+        answerer = build()
+        slices = None
+        if ray or ray_address:  # a Ray task asks for one CPU and no GPU: its answerer runs on the CPU
+            slices = Slices(partial(build, device=None), workers, ray, ray_address)
+        elif workers > 1:
+            slices = Slices(build, workers)
         path = predict(
             tables,
             layout.shards,
@@ -145,6 +161,7 @@ def evaluate_run(
             seed=seed,
             task_versions=versions,
             accelerator=accelerator,
+            slices=slices,
         )
         if not ranks.is_main:
             continue

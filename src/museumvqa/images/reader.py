@@ -39,7 +39,7 @@ def iter_samples(shards_dir: str | Path, keys: set[str] | None = None) -> Iterat
     shards_dir = Path(shards_dir)
     index = _index(shards_dir, keys)
     for shard in pc.unique(index.column("shard")).to_pylist():
-        yield from _read_shard(shards_dir / shard, keys)
+        yield from read_shard(shards_dir / shard, keys)
 
 
 def load_images(shards_dir: str | Path, keys: Iterable[str]) -> dict[str, Image.Image]:
@@ -117,7 +117,8 @@ def _index(shards_dir: Path, keys: set[str] | None) -> pa.Table:
     return table
 
 
-def _read_shard(path: Path, keys: set[str] | None) -> Iterator[Sample]:
+def read_shard(path: Path, keys: set[str] | None = None) -> Iterator[Sample]:
+    """The samples of one tar shard (or only those in `keys`), in the order they were written."""
     try:
         with tarfile.open(path, mode="r|") as tar:
             for key, files in tar_groups(tar, keys):

@@ -1,7 +1,7 @@
 """Exhibits folder -> WebDataset tar shards of resized JPEGs, a Parquet index, rejects and a manifest.
 
 The exhibits are cut into work units (`units.py`), one shard each; units run in this process, in a
-pool of processes, or as Ray tasks (`ray_exec.py`), and each writes its shard then its ledger part.
+pool of processes, or as Ray tasks (`museumvqa.ray_run`), and each writes its shard then its ledger part.
 A killed build resumes by skipping the units whose ledger part exists (same settings, same input);
 `retry_failed` reruns only the failed items of finished units. The index and rejects are then
 assembled from the ledger parts in unit order, so every executor and every resume gives the same
@@ -17,6 +17,7 @@ from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -83,8 +84,8 @@ def build_shards(
     """Write `shard-NNNNNN.tar`, `index.parquet`, `rejects.parquet`, `ledger/` and `manifest.json` into `out_dir`.
 
     Relative image paths are resolved against `config.image_root` (default: the working directory).
-    `workers` > 1 runs units in that many processes; `ray` runs them as Ray tasks on a local instance,
-    or on the cluster at `ray_address` (then `out_dir` must be on storage every node sees).
+    `workers` > 1 runs units in that many processes; `ray` runs them as Ray tasks, `workers` at a time, on a
+    local instance or on the cluster at `ray_address` (then `out_dir` must be on storage every node sees).
     `per_shard` counts source images; canvases of IIIF manifests and generated views come on top.
     A build that stores no image, or fewer than `min_success_rate` of its source images, writes its
     index and rejects but no manifest, and raises a UserError with the counts and the main reasons.
@@ -125,9 +126,7 @@ def build_shards(
     with tqdm(total=total, unit="exhibit", desc="shards", disable=not progress) as bar:
         bar.update(total - sum(u.stop - u.start for u in todo))
         if config.ray or config.ray_address:
-            from museumvqa.images.ray_exec import run_units_on_ray
-
-            run_units_on_ray(todo, out, settings, config.retry_failed, config.ray_address, bar)
+            _run_on_ray(todo, out, settings, config.retry_failed, config.workers, config.ray_address, bar)
         else:
             _run_local(todo, out, settings, config.retry_failed, config.workers, bar)
     stats = _assemble(out, units, total)
@@ -171,6 +170,20 @@ def _run_local(units: list[Unit], out: Path, settings: BuildSettings, retry: boo
             if len(pending) >= 2 * workers:
                 _drain(pending, bar, wait_all=False)
         _drain(pending, bar, wait_all=True)
+
+
+def _run_on_ray(
+    units: list[Unit], out: Path, settings: BuildSettings, retry: bool, workers: int, address: str | None, bar: tqdm
+) -> None:
+    """Each unit as a Ray task, `workers` at a time; the task writes into `out` (resolved: a Ray worker's
+    working folder is not this process's), which must be on storage every node sees."""
+    if not units:  # a finished build resumed: no Ray to start
+        return
+    from museumvqa.ray_run import run_on_ray
+
+    task = partial(run_unit, out=out.resolve(), settings=settings, retry_failed=retry)
+    for unit, _ in zip(units, run_on_ray(task, units, workers, address)):
+        bar.update(unit.stop - unit.start)
 
 
 def _drain(pending: dict, bar: tqdm, wait_all: bool) -> None:

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import tempfile
 import zlib
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -101,12 +103,43 @@ class _Concentration:
                 if not counts[other]:
                     del counts[other]
 
+    def replay(self, answers: _Answers) -> None:
+        """Count a piece's answers, in its order, after those counted so far: what `add` would have counted
+        (the summary depends on order, so merging two summaries would not be)."""
+        counts = self.counts
+        if len(counts.keys() | answers.index.keys()) <= _SURVEY_COUNTERS:  # no counter ever evicted: plain sums
+            for number, n in Counter(answers.order).items():
+                answer = answers.distinct[number]
+                counts[answer] = counts.get(answer, 0) + n
+            self.total += len(answers.order)
+            return
+        for number in answers.order:
+            self.add(answers.distinct[number])
+
     def top(self) -> tuple[str, int]:
         """The most frequent answer and a lower bound of its count ("", 0 when none)."""
         if not self.counts:
             return "", 0
         answer = max(sorted(self.counts), key=self.counts.__getitem__)
         return answer, self.counts[answer]
+
+
+class _Answers:
+    """Every answer one piece counted for a (museum, category), in order (numbered), for the driver to replay."""
+
+    __slots__ = ("distinct", "index", "order")
+
+    def __init__(self) -> None:
+        self.distinct: list[str] = []
+        self.index: dict[str, int] = {}
+        self.order = array("I")
+
+    def add(self, answer: str) -> None:
+        number = self.index.get(answer)
+        if number is None:
+            number = self.index[answer] = len(self.distinct)
+            self.distinct.append(answer)
+        self.order.append(number)
 
 
 def _gives_away(answers: list[str], named: frozenset[str]) -> bool:
@@ -222,6 +255,8 @@ class QuestionGenerator:
     already seen; per exhibit only its facts and the template choice remain.
     """
 
+    tally: type[_Concentration] | type[_Answers] = _Concentration  # what `add` counts answers in
+
     def __init__(
         self,
         languages: Sequence[str] = ("en",),
@@ -252,7 +287,7 @@ class QuestionGenerator:
         self.constant_min_exhibits = constant_min_exhibits
         self.constant: list[ConstantCategory] = []  # set by `survey` or `decide`
         self._skip: frozenset[tuple[str, str]] = frozenset()
-        self._census: dict[tuple[str, str], _Concentration] = {}  # what `add` has seen, per (museum, category)
+        self._census: dict[tuple[str, str], _Concentration | _Answers] = {}  # what `add` has seen, per (museum, category)
         self.glossary = glossary or load_glossary()
         self.slots = _Slots()
         self._slots_of: dict[tuple[str, str], tuple[int, ...]] = {}
@@ -341,8 +376,16 @@ class QuestionGenerator:
         for category, fact in facts:
             found = census.get((museum, category))
             if found is None:
-                found = census[museum, category] = _Concentration()
+                found = census[museum, category] = self.tally()
             found.add(fact.candidates[0].text)
+
+    def replay(self, census: dict[tuple[str, str], _Answers]) -> None:
+        """Count a piece's answers (`_PieceGenerator`) as if `add` had met its exhibits here, after those so far."""
+        for key, answers in census.items():
+            found = self._census.get(key)
+            if found is None:
+                found = self._census[key] = _Concentration()
+            found.replay(answers)
 
     def decide(self) -> list[ConstantCategory]:
         """The constant (museum, category) among those counted so far; not asked from then on."""
@@ -422,45 +465,48 @@ def generate_questions(
     record_languages: bool = True,
     constant_share: float = 0.9,
     constant_min_exhibits: int = 20,
+    workers: int = 1,
+    ray: bool = False,
+    ray_address: str | None = None,
 ) -> dict[str, int]:
     """Write `out_dir/qa.parquet` and `out_dir/manifest.json`; returns counts per category.
 
     One pass over the exhibits writes every pair, with its museum, to a temporary file while counting
     answer concentration; a pass over that file leaves out the constant (museum, category).
+
+    With `workers` > 1 each exhibit part file is a piece, `workers` at once: in processes, or as Ray tasks
+    with `ray` (a local Ray) or `ray_address` (a cluster: the exhibits and `out_dir` on shared storage).
+    A piece writes its pairs and keeps every answer it counted; this process replays the answers in part
+    order, so the constant categories and every output byte are those of a run on its own.
     """
-    generator = QuestionGenerator(
-        languages,
-        categories,
-        max_per_category,
-        seed,
-        record_languages,
-        constant_share=constant_share,
-        constant_min_exhibits=constant_min_exhibits,
-    )
+    options = {
+        "languages": languages,
+        "categories": categories,
+        "max_per_category": max_per_category,
+        "seed": seed,
+        "record_languages": record_languages,
+        "constant_share": constant_share,
+        "constant_min_exhibits": constant_min_exhibits,
+    }
+    generator = QuestionGenerator(**options)
     files = sorted(Path(exhibits_dir).glob("*.parquet"))
     if not files:
         raise UserError(f"{exhibits_dir}: no exhibit Parquet files (run `museumvqa ingest` first)")
     out = Path(out_dir)
-    batch = _Batch()
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".qa-", dir=out) as scratch:  # the unfiltered pairs: not an output
-        every = Path(scratch) / "all.parquet"
-        with pq.ParquetWriter(every, QA_SCHEMA.append(pa.field("museum", pa.string()))) as writer:
-            for exhibits in _batches(files, progress):
-                for ex in exhibits:
-                    generator.add(ex, batch)
-                    if len(batch) >= _ROWS_PER_BATCH:
-                        writer.write_table(batch.table(generator.slots, museum=True))
-                        batch.clear()
-            if len(batch):
-                writer.write_table(batch.table(generator.slots, museum=True))
-        if pq.ParquetFile(every).metadata.num_rows == 0:  # refused before qa.parquet is touched
+        if workers != 1 or ray or ray_address:
+            task = partial(_generate_piece, scratch=Path(scratch).resolve(), options=options)
+            rows, pairs = _pairs_of_pieces(generator, task, files, progress, workers, ray, ray_address)
+        else:
+            rows, pairs = _pairs_here(generator, files, Path(scratch) / "all.parquet", progress)
+        if rows == 0:  # refused before qa.parquet is touched
             raise UserError(
                 f"{exhibits_dir}: 0 QA pairs (languages {','.join(generator.languages)}, categories "
                 f"{','.join(categories) if categories else 'all'}); check that the records have titles, makers or "
                 "dates in those languages"
             )
-        counts, per_language = _without_constant(every, out / "qa.parquet", generator.decide())
+        counts, per_language = _without_constant(pairs, out / "qa.parquet", generator.decide(), Path(exhibits_dir))
     write_json(
         {
             "languages": generator.languages,
@@ -483,20 +529,120 @@ def generate_questions(
     return dict(counts)
 
 
+_PAIRS_SCHEMA = QA_SCHEMA.append(pa.field("museum", pa.string()))  # a pair before constant ones are left out
+
+
+def _pairs(generator: QuestionGenerator, exhibits: Iterable[list[Exhibit]]) -> Iterator[pa.Table]:
+    """The exhibits' pairs with their museum, at least `_ROWS_PER_BATCH` at a time (the last table fewer)."""
+    batch = _Batch()
+    for some in exhibits:
+        for ex in some:
+            generator.add(ex, batch)
+            if len(batch) >= _ROWS_PER_BATCH:
+                yield batch.table(generator.slots, museum=True)
+                batch.clear()
+    if len(batch):
+        yield batch.table(generator.slots, museum=True)
+
+
 def _batches(files: list[Path], progress: bool) -> Iterator[list[Exhibit]]:
     for file in files:
         yield from tqdm(iter_exhibits(file), desc="questions", unit="batch", disable=not progress)
 
 
+def _pairs_here(
+    generator: QuestionGenerator, files: list[Path], every: Path, progress: bool
+) -> tuple[int, Iterator[pa.RecordBatch]]:
+    """Every pair written to `every` by this process; their number and batches of them."""
+    with pq.ParquetWriter(every, _PAIRS_SCHEMA) as writer:
+        for table in _pairs(generator, _batches(files, progress)):
+            writer.write_table(table)
+    written = pq.ParquetFile(every)
+    return written.metadata.num_rows, written.iter_batches(batch_size=_ROWS_PER_BATCH)
+
+
+class _Piece(NamedTuple):
+    """One part file's pairs (an Arrow IPC file) and every answer counted for them."""
+
+    pairs: Path
+    rows: int
+    census: dict[tuple[str, str], _Answers]
+
+
+class _PieceGenerator(QuestionGenerator):
+    """Keeps every answer it counts, not a bounded summary: the driver replays them in part order."""
+
+    tally = _Answers
+
+
+def _generate_piece(file: Path, scratch: Path, options: dict[str, Any]) -> _Piece:
+    """One piece of a parallel run: the pairs of one exhibit part file, written beside the others in `scratch`."""
+    generator = _PieceGenerator(**options)
+    target = scratch / f"{file.name}.arrow"
+    rows = 0
+    with pa.OSFile(str(target), "wb") as sink, pa.ipc.new_file(sink, _PAIRS_SCHEMA) as writer:
+        for table in _pairs(generator, iter_exhibits(file)):
+            writer.write_table(table)
+            rows += len(table)
+    return _Piece(target, rows, generator._census)  # type: ignore[arg-type]  # a _PieceGenerator tallies _Answers
+
+
+def _pairs_of_pieces(
+    generator: QuestionGenerator,
+    task: Callable[[Path], _Piece],
+    files: list[Path],
+    progress: bool,
+    workers: int,
+    ray: bool,
+    address: str | None,
+) -> tuple[int, Iterator[pa.RecordBatch]]:
+    """Every part file's pairs written by a piece, its answers replayed into `generator` in part order; their
+    number and batches of them as `_pairs_here` gives them."""
+    from museumvqa.pieces import run_pieces
+
+    paths, rows = [], 0
+    absolute = [file.resolve() for file in files]  # a Ray worker's working folder is not this process's
+    for piece in tqdm(run_pieces(task, absolute, workers, ray, address), "questions", len(files), disable=not progress):
+        generator.replay(piece.census)
+        paths.append(piece.pairs)
+        rows += piece.rows
+    return rows, _rebatched(_read_pieces(paths), _ROWS_PER_BATCH)
+
+
+def _read_pieces(paths: list[Path]) -> Iterator[pa.RecordBatch]:
+    for path in paths:
+        with pa.memory_map(str(path)) as source:
+            reader = pa.ipc.open_file(source)
+            for i in range(reader.num_record_batches):
+                yield reader.get_batch(i)
+
+
+def _rebatched(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
+    """The rows of `batches` in batches of `size` (the last fewer), as one Parquet file's `iter_batches` gives them."""
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in batches:
+        pending.append(batch)
+        rows += len(batch)
+        if rows >= size:
+            whole = pa.concat_batches(pending)
+            while len(whole) >= size:
+                yield whole.slice(0, size)
+                whole = whole.slice(size)
+            pending, rows = [whole], len(whole)
+    if rows:
+        yield pa.concat_batches(pending)
+
+
 def _without_constant(
-    source: Path, target: Path, constant: list[ConstantCategory]
+    batches: Iterable[pa.RecordBatch], target: Path, constant: list[ConstantCategory], exhibits_dir: Path
 ) -> tuple[Counter[str], Counter[str]]:
-    """Copy the pairs of `source` to `target` (QA_SCHEMA) but those of a constant (museum, category); their counts."""
+    """Copy the pairs of `batches` to `target` (QA_SCHEMA) but those of a constant (museum, category); their counts."""
     dropped = pa.array([f"{c.museum}\x1f{c.category}" for c in constant], pa.string())
     counts: Counter[str] = Counter()
     per_language: Counter[str] = Counter()
     with atomic_path(target) as tmp, pq.ParquetWriter(tmp, QA_SCHEMA) as writer:
-        for record_batch in pq.ParquetFile(source).iter_batches(batch_size=_ROWS_PER_BATCH):
+        for record_batch in batches:
             table = pa.Table.from_batches([record_batch])
             if len(dropped):
                 keys = pc.binary_join_element_wise(table["museum"], table["category"], "\x1f")
@@ -507,5 +653,7 @@ def _without_constant(
                     counter[item["values"]] += item["counts"]
             writer.write_table(table)
         if not counts:
-            raise UserError(f"{source}: every QA pair belongs to a constant category; lower constant_share to keep some")
+            raise UserError(
+                f"{exhibits_dir}: every QA pair belongs to a constant category; lower constant_share to keep some"
+            )
     return counts, per_language

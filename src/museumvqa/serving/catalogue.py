@@ -22,7 +22,7 @@ from museumvqa.images.recognition import ImageIndex
 from museumvqa.inputs import run_folder
 from museumvqa.io import read_parquet_dir
 from museumvqa.layout import RunLayout
-from museumvqa.serving.open_set import Threshold
+from museumvqa.serving.open_set import Threshold, load_threshold
 
 # benchmarks/serving/bench_open_set.py on the 174 sample paintings (BENCHMARKS.md, "Open-set recognition"):
 # calibrated on 96-, 224- and 384-px shards it chose 15, 12 and 14; the largest serves all three (at 224 px:
@@ -71,23 +71,18 @@ class Catalogue:
     @classmethod
     def load(cls, run_dir: str | Path, min_inliers: int | None = None) -> Catalogue:
         """A run folder's `exhibits/` and `shards/`; images of exhibits not in the records are skipped.
-        `min_inliers` None: the calibrated threshold."""
-        layout = RunLayout(Path(run_dir))
-        run_folder(layout.root, "--catalog", ("exhibits", "shards"))
-        exhibits = {}
-        for row in read_parquet_dir(layout.exhibits).to_pylist():
-            exhibit = exhibit_from_row(row)
-            exhibits[exhibit.exhibit_id] = exhibit
+        `min_inliers` None: the threshold `museumvqa calibrate` saved for this catalogue, else `CALIBRATED`."""
+        exhibits, images = catalogue_images(run_dir)
         keys, owners, jpegs, index = [], [], {}, ImageIndex()
-        for sample in iter_samples(layout.shards):
-            if sample.exhibit_id in exhibits and sample.key not in jpegs:
-                keys.append(sample.key)
-                owners.append(sample.exhibit_id)
-                index.add(sample.key, sample.image)
-                jpegs[sample.key] = encode_jpeg(sample.image)
-        if not keys:
-            raise UserError(f"{layout.shards}: no images of the catalogued exhibits")
-        return cls(exhibits, keys, owners, jpegs, index, CALIBRATED.min_inliers if min_inliers is None else min_inliers)
+        for key, (owner, image) in images.items():
+            keys.append(key)
+            owners.append(owner)
+            index.add(key, image)
+            jpegs[key] = encode_jpeg(image)
+        if min_inliers is None:
+            saved = load_threshold(RunLayout(Path(run_dir)).open_set)
+            min_inliers = (saved or CALIBRATED).min_inliers
+        return cls(exhibits, keys, owners, jpegs, index, min_inliers)
 
     def identify(self, image: Image.Image, exclude_key: str | None = None) -> Match | None:
         """The catalogue image showing the photographed object, or None when no image reaches `min_inliers`
@@ -97,3 +92,21 @@ class Catalogue:
         if found is None or found.inliers < self.min_inliers:
             return None
         return Match(self.owner_of[found.key], found.key, found.inliers, found.similarity)
+
+
+def catalogue_images(run_dir: str | Path) -> tuple[dict[str, Exhibit], dict[str, tuple[str, Image.Image]]]:
+    """A run folder's records by exhibit id, and its shard images of those exhibits (key -> (exhibit id,
+    image), first copy of a key wins, shard order)."""
+    layout = RunLayout(Path(run_dir))
+    run_folder(layout.root, "--catalog", ("exhibits", "shards"))
+    exhibits = {}
+    for row in read_parquet_dir(layout.exhibits).to_pylist():
+        exhibit = exhibit_from_row(row)
+        exhibits[exhibit.exhibit_id] = exhibit
+    images: dict[str, tuple[str, Image.Image]] = {}
+    for sample in iter_samples(layout.shards):
+        if sample.exhibit_id in exhibits and sample.key not in images:
+            images[sample.key] = (sample.exhibit_id, sample.image)
+    if not images:
+        raise UserError(f"{layout.shards}: no images of the catalogued exhibits")
+    return exhibits, images

@@ -17,19 +17,23 @@ calibration's few hundred negatives see 8-10).
 from __future__ import annotations
 
 import io
+import json
 import math
 import random
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageEnhance
+from tqdm import tqdm
 
 from museumvqa.errors import UserError
 from museumvqa.images.fingerprint import MIN_PAIRS
 from museumvqa.images.process import encode_jpeg
 from museumvqa.images.recognition import ImageIndex
+from museumvqa.io import write_json
 
 MIN_PRECISION = 0.99
 MARGIN = 1.5  # the threshold is at least this many times the strongest negative's count
@@ -56,6 +60,8 @@ class Scored:
     inliers: int
     right: bool
     seconds: float = 0.0
+    found: str | None = None  # the exhibit of the best match, right or not
+    shows: str | None = None  # the exhibit the query pictures (indexed or held out); None for a non-photo
 
 
 @dataclass
@@ -119,6 +125,7 @@ def calibrate(
     views: int = 2,
     min_precision: float = MIN_PRECISION,
     measured_on: str = "",
+    progress: bool = False,
 ) -> Calibration:
     """The threshold for a catalogue of `images` (key -> (exhibit id, stored image)).
 
@@ -136,25 +143,49 @@ def calibrate(
         if exhibit not in held_out:
             index.add(key, image)
             owner[key] = exhibit
-    queries: list[tuple[str, str | None, Image.Image]] = []
+    queries: list[tuple[str, bool, str | None, Image.Image]] = []  # kind, indexed, the exhibit shown, picture
     for key, (exhibit, image) in sorted(images.items()):
         source = (sources or {}).get(key, image)
         known = exhibit not in held_out
         if not known:
-            queries.append(("painting not in the index", None, source))
+            queries.append(("painting not in the index", False, exhibit, source))
         kind = "visitor photo" if known else "visitor photo, not in the index"
-        queries += [(kind, exhibit if known else None, visitor_photo(source, rng)) for _ in range(views)]
-    queries += [(kind, None, image) for kind, image in synthetic_negatives(rng)]
-    scored = [_score(index, owner, kind, exhibit, image) for kind, exhibit, image in queries]
+        queries += [(kind, known, exhibit, visitor_photo(source, rng)) for _ in range(views)]
+    queries += [(kind, False, None, image) for kind, image in synthetic_negatives(rng)]
+    bar = tqdm(queries, desc="calibrate", unit="photo", disable=not progress)
+    scored = [_score(index, owner, kind, indexed, exhibit, image) for kind, indexed, exhibit, image in bar]
     return Calibration(choose_threshold(scored, min_precision, measured_on), scored)
 
 
-def _score(index: ImageIndex, owner: dict[str, str], kind: str, exhibit: str | None, image: Image.Image) -> Scored:
+def _score(
+    index: ImageIndex, owner: dict[str, str], kind: str, indexed: bool, exhibit: str | None, image: Image.Image
+) -> Scored:
     began = time.perf_counter()
     found = index.best(image)
     seconds = time.perf_counter() - began
     inliers = found.inliers if found else 0
-    return Scored(kind, exhibit is not None, inliers, found is not None and owner[found.key] == exhibit, seconds)
+    matched = owner[found.key] if found else None
+    right = indexed and matched == exhibit
+    return Scored(kind, indexed, inliers, right, seconds, matched, exhibit)
+
+
+def save_threshold(threshold: Threshold, path: Path) -> Path:
+    """Write a calibrated threshold (atomically) where `Catalogue.load` finds it."""
+    return write_json(asdict(threshold), path)
+
+
+def load_threshold(path: Path) -> Threshold | None:
+    """The threshold saved at `path`, or None when there is none; a damaged file is a one-line error."""
+    if not path.is_file():
+        return None
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        threshold = Threshold(**saved)
+        if not isinstance(threshold.min_inliers, int) or threshold.min_inliers < 1:
+            raise ValueError(f"min_inliers {threshold.min_inliers!r} is not a positive whole number")
+    except (ValueError, TypeError) as error:
+        raise UserError(f"{path}: not a saved recognition threshold ({error}); run `museumvqa calibrate` again") from None
+    return threshold
 
 
 def measure(scored: list[Scored], min_inliers: int) -> tuple[float, float, float]:

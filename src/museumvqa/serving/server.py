@@ -13,7 +13,8 @@ from museumvqa.serving.categories import detector
 
 def load_responder(model_dir: str | Path, catalog_dir: str | Path, min_inliers: int | None = None) -> Responder:
     """A run folder's catalogue, then the model, BLIP or LLaVA (safetensors only): the quick check first.
-    `min_inliers`: the open-set threshold (None: the calibrated one, `catalogue.CALIBRATED`)."""
+    `min_inliers`: the open-set threshold (None: the catalogue's own from `museumvqa calibrate`, else
+    `catalogue.CALIBRATED`)."""
     catalogue = Catalogue.load(catalog_dir, min_inliers)
     return Responder(load_answerer(model_dir, batch_size=1), catalogue)
 

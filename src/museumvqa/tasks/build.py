@@ -18,12 +18,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from museumvqa.errors import UserError
-from museumvqa.images.fingerprint import Fingerprint, fingerprint
 from museumvqa.inputs import input_file, output_folder, require_columns
 from museumvqa.io import write_json
 from museumvqa.settings import BenchmarksConfig
 from museumvqa.tasks.definitions import in_own_language
 from museumvqa.tasks.exhibits import exhibit_facts
+from museumvqa.tasks.fingerprints import image_fingerprints
 from museumvqa.tasks.leaks import DEFAULT_MIN_MATCHES, METHOD, Leaks, find_leaks
 from museumvqa.tasks.outputs import TaskSets, TrainingSplits, staged, write_leaks, write_split
 from museumvqa.tasks.registry import Row, Views, get_tasks, task_names, why_empty
@@ -97,31 +97,23 @@ def _split(
     return split_exhibits(exhibit_ids, seed, val_fraction, test_fraction)
 
 
-def _fingerprints(index_path: Path, keys: set[str]) -> dict[str, Fingerprint]:
-    """The local-feature fingerprint of each image in `keys`, from its pixels in the shards beside the index."""
-    from museumvqa.images.reader import iter_samples
-
-    index = pq.read_table(index_path)
-    listed = set(index["shard"].to_pylist()) if "shard" in index.column_names else {None}
-    missing = sorted(str(s) for s in listed if s is None or not (index_path.parent / s).is_file())
-    if missing:
-        raise UserError(
-            f"benchmarks: the near-duplicate leak check reads the images from the shards beside {index_path}, "
-            f"and shard {missing[0]} is not there; give the index.parquet inside its shards folder, or "
-            "--leak-min-matches -1 to skip the check"
-        )
-    return {sample.key: fingerprint(sample.image) for sample in iter_samples(index_path.parent, keys)}
-
-
 def _find_leaks(
-    index_path: Path, views: Views, exhibit_ids: list[str], split_of: dict[str, str], min_matches: int | None
+    index_path: Path,
+    views: Views,
+    exhibit_ids: list[str],
+    split_of: dict[str, str],
+    min_matches: int | None,
+    workers: int,
+    ray: bool,
+    ray_address: str | None,
 ) -> Leaks:
-    """Test images with `min_matches` or more keypoint matches in a train/val image (`None`: not checked)."""
+    """Test images with `min_matches` or more keypoint matches in a train/val image (`None`: not checked);
+    the images' fingerprints computed a shard at a time, `workers` at once (`image_fingerprints`)."""
     if min_matches is None:
         return Leaks([], {}, {})
     key_split = {key: split_of[e] for e in exhibit_ids for key, _ in views[e]}
     key_exhibit = {key: e for e in exhibit_ids for key, _ in views[e]}
-    pairs = find_leaks(_fingerprints(index_path, set(key_split)), key_split, min_matches)
+    pairs = find_leaks(image_fingerprints(index_path, set(key_split), workers, ray, ray_address), key_split, min_matches)
     return Leaks(pairs, key_split, key_exhibit)
 
 
@@ -214,6 +206,9 @@ def build_benchmarks(
     train_languages: Sequence[str] | None = None,
     memory_limit: str = _DEFAULTS.memory_limit,
     batch_rows: int = _DEFAULTS.batch_rows,
+    workers: int = _DEFAULTS.workers,
+    ray: bool = False,
+    ray_address: str | None = None,
 ) -> dict[str, Any]:
     """Write split.parquet, train/val.parquet, one parquet per task (default: every registered task),
     leaks.parquet and manifest.json.
@@ -229,9 +224,15 @@ def build_benchmarks(
     Memory is bounded by the settings, not the data: exhibits, images and the split are held per exhibit,
     QA pairs stream through in question order (DuckDB sorts them within `memory_limit`, spilling to a
     folder inside `out_dir`; Python holds `batch_rows` pairs at a time). A refused build leaves no files.
+
+    The leak check fingerprints its images a shard at a time, `workers` shards at once: in processes, or as
+    Ray tasks with `ray` (a local instance) or `ray_address` (a cluster: the shards on shared storage).
+    Every way gives the same files.
     """
     if batch_rows < 1:
         raise UserError(f"--batch-rows {batch_rows}: give 1 or more QA pairs per batch")
+    if workers < 1:
+        raise UserError(f"--workers {workers}: give 1 or more")
     check_memory_limit(memory_limit)
     chosen = get_tasks(task_names() if tasks is None else tasks)
     qa_path, index_path, out = Path(qa_path), Path(index_path), output_folder(Path(out_dir))
@@ -243,7 +244,7 @@ def build_benchmarks(
     schema = pa.schema([*qa_schema, *(pa.field(n, t) for n, t in EXTRA_COLUMNS)])
 
     split_of = _split(exhibit_ids, facts, seed, val_fraction, test_fraction, test_museums)
-    leaks = _find_leaks(index_path, views, exhibit_ids, split_of, leak_min_matches)
+    leaks = _find_leaks(index_path, views, exhibit_ids, split_of, leak_min_matches, workers, ray, ray_address)
     leaked = leaks.exhibits
     with staged(out) as stage, duckdb_session(stage / "work", memory_limit) as con:
         training = TrainingSplits(stage, schema, batch_rows, train_languages)
