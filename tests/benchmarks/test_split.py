@@ -1,21 +1,31 @@
+import random
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from museumvqa.errors import UserError
 from museumvqa.tasks.build import build_benchmarks
-from museumvqa.tasks.split import split_exhibits
+from museumvqa.tasks.split import SPLITS, split_exhibits
 
 
 def test_split_is_by_exhibit_seeded_and_order_free() -> None:
-    ids = [f"met:{i}" for i in range(100)]
-    a = split_exhibits(ids, seed=3)
-    assert a == split_exhibits(list(reversed(ids)), seed=3)
-    assert a != split_exhibits(ids, seed=4)
-    counts = {s: sum(v == s for v in a.values()) for s in ("train", "val", "test")}
-    assert counts == {"train": 70, "val": 10, "test": 20}
+    a = split_exhibits(100, seed=3)
+    assert (a == split_exhibits(100, seed=3)).all()
+    assert (a != split_exhibits(100, seed=4)).any()
+    assert np.bincount(a).tolist() == [70, 10, 20]  # train, val, test
+
+
+def test_split_codes_are_those_of_shuffling_the_sorted_ids() -> None:
+    """The codes over positions give each id the split the seeded shuffle of the ids themselves gives it."""
+    ids = sorted(f"met:{i}" for i in range(1000))
+    shuffled = list(ids)
+    random.Random(7).shuffle(shuffled)
+    expected = ["test"] * 200 + ["val"] * 100 + ["train"] * 700
+    by_id = dict(zip(shuffled, expected))
+    assert [SPLITS[c] for c in split_exhibits(len(ids), seed=7)] == [by_id[e] for e in ids]
 
 
 def _qa_and_index(tmp_path: Path) -> tuple[Path, Path]:

@@ -6,6 +6,10 @@ compared by images/similarity.py's feature (no download, no model), as serving d
 `baseline:retrieval` indexes the training exhibits only: a fair baseline. `oracle:catalogue` indexes the
 test exhibits' records too (what a museum knows about its own collection): it reads the answers it is
 scored on, so it is an oracle, an upper reference, never a baseline to beat.
+
+From `EXACT_SEARCH_BELOW` indexed images on, the search is approximate (evaluation/ann.py's inverted
+file): a scan per distinct image no longer fits at that size. Below it, exact, as before. Each prediction's
+`generation["search"]` says which.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from PIL import Image
 
+from museumvqa.evaluation.ann import EXACT_SEARCH_BELOW, InvertedFileIndex
 from museumvqa.evaluation.majority import majority_answers
 from museumvqa.images.reader import iter_samples
 from museumvqa.images.similarity import FEATURE_SIZE, image_feature, nearest
@@ -46,6 +51,7 @@ class RetrievalBaseline:
         shards_dir: str | Path,
         record_tables: Sequence[str | Path] = (),
         name: str = "baseline:retrieval",
+        exact_below: int = EXACT_SEARCH_BELOW,
     ) -> None:
         self.name = name
         searched = "every catalogued exhibit, test records included" if record_tables else "training exhibits"
@@ -66,7 +72,17 @@ class RetrievalBaseline:
             features.append(image_feature(sample.image))
             self.keys.append(sample.key)
             self.exhibits.append(exhibit_of[sample.key])
-        self.features = np.stack(features) if features else np.zeros((0, FEATURE_SIZE))
+        stacked = np.stack(features) if features else np.zeros((0, FEATURE_SIZE))
+        del features  # before the index copies them: one float64 matrix at a time, not the list too
+        # Exact: the feature matrix itself is scanned. Approximate: only the index's float32 copy is kept.
+        self.index: np.ndarray | InvertedFileIndex = (
+            stacked if len(stacked) < exact_below else InvertedFileIndex(stacked)
+        )
+        self.generation["search"] = (
+            self.index.describe()
+            if isinstance(self.index, InvertedFileIndex)
+            else {"kind": "exact: every indexed image scored"}
+        )
         self._row_of = {key: row for row, key in enumerate(self.keys)}
         self._found: OrderedDict[tuple[bytes, int | None], str | None] = OrderedDict()
 
@@ -75,18 +91,21 @@ class RetrievalBaseline:
 
     def nearest(self, image: Image.Image, exclude_key: str | None = None) -> str | None:
         """The exhibit id of the most similar indexed image other than `exclude_key` (lowest index on ties)."""
-        return self._nearest_to(image, image_feature(image), exclude_key)
+        return self._nearest_to(image_feature(image), exclude_key)
 
-    def _nearest_to(self, image: Image.Image, feature: np.ndarray, exclude_key: str | None) -> str | None:
+    def _nearest_to(self, feature: np.ndarray, exclude_key: str | None) -> str | None:
         """`nearest`, scanning the index once per distinct (image feature, excluded image) rather than once
-        per question: the questions asked of one image share the search. The scan is `similarity.nearest`
-        itself, so ties and rounding are exactly a per-question scan's."""
+        per question: the questions asked of one image share the search. The exact scan is
+        `similarity.nearest`'s own, so ties and rounding are exactly a per-question scan's."""
         exclude = self._row_of.get(exclude_key) if exclude_key is not None else None
         cache_key = (hashlib.blake2b(feature.tobytes(), digest_size=16).digest(), exclude)
         if cache_key in self._found:
             self._found.move_to_end(cache_key)
             return self._found[cache_key]
-        found = nearest(self.features, image, exclude)
+        if isinstance(self.index, InvertedFileIndex):
+            found = self.index.nearest(feature, exclude)
+        else:
+            found = nearest(self.index, feature, exclude)
         exhibit = None if found is None or np.isneginf(found[1]) else self.exhibits[found[0]]
         self._found[cache_key] = exhibit
         if len(self._found) > CACHED_SEARCHES:
@@ -99,7 +118,7 @@ class RetrievalBaseline:
         for row, image in zip(rows, images):
             if id(image) not in features:
                 features[id(image)] = image_feature(image)
-            exhibit = self._nearest_to(image, features[id(image)], row.get("image_key"))
+            exhibit = self._nearest_to(features[id(image)], row.get("image_key"))
             answer = self.record.get((exhibit, row["category"], row["language"])) or self.record.get(
                 (exhibit, row["category"], "*")
             )

@@ -23,15 +23,16 @@ def image_feature(image: Image.Image) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def nearest(features: np.ndarray, image: Image.Image, exclude: int | None = None) -> tuple[int, float] | None:
-    """(row, cosine in [-1, 1]) of the row of `features` most like `image`, the lowest row on ties.
+def nearest(features: np.ndarray, feature: np.ndarray, exclude: int | None = None) -> tuple[int, float] | None:
+    """(row, cosine in [-1, 1]) of the row of `features` most like the image whose `image_feature` is
+    `feature`, the lowest row on ties.
 
     `exclude` leaves one row out (its cosine is -inf, so a one-row index answers -inf); None when
     `features` has no rows.
     """
     if not len(features):
         return None
-    similarity = features @ image_feature(image) / 2  # each feature is two unit-length halves
+    similarity = features @ feature / 2  # each feature is two unit-length halves
     if exclude is not None:
         similarity[exclude] = -np.inf
     best = int(np.argmax(similarity))

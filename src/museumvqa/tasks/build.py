@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -22,14 +23,15 @@ from museumvqa.inputs import input_file, output_folder, require_columns
 from museumvqa.io import write_json
 from museumvqa.settings import BenchmarksConfig
 from museumvqa.tasks.definitions import in_own_language
+from museumvqa.tasks.exhibit_arrays import Coded, Exhibits, ImageViews
 from museumvqa.tasks.exhibits import exhibit_facts
 from museumvqa.tasks.fingerprints import image_fingerprints
 from museumvqa.tasks.leaks import DEFAULT_MIN_MATCHES, METHOD, Leaks, find_leaks
 from museumvqa.tasks.outputs import TaskSets, TrainingSplits, staged, write_leaks, write_split
-from museumvqa.tasks.registry import Row, Views, get_tasks, task_names, why_empty
-from museumvqa.tasks.split import split_exhibits, split_museums
+from museumvqa.tasks.registry import Row, get_tasks, task_names, why_empty
+from museumvqa.tasks.split import SPLITS, split_exhibits, split_museums
 from museumvqa.tasks.stream import check_memory_limit, duckdb_session, pairs_in_question_order
-from museumvqa.tasks.views import exhibit_views
+from museumvqa.tasks.views import view_table
 
 _DEFAULTS = BenchmarksConfig()
 QA_REQUIRED = (
@@ -44,64 +46,54 @@ EXTRA_COLUMNS = [
 ]
 
 
-def _read_inputs(qa_path: Path, index_path: Path, batch_rows: int) -> tuple[pa.Schema, set[str], set[str], Views]:
-    """The QA table's schema, exhibits and languages (read a column pair at a time), and the index's views."""
+def _read_inputs(qa_path: Path, index_path: Path, batch_rows: int) -> tuple[pa.Schema, pa.Array, set[str], pa.Table]:
+    """The QA table's schema, exhibits (sorted) and languages (read a column pair at a time), and the
+    index's views."""
     input_file(qa_path, "--questions", "the qa.parquet that `questions build` wrote")
     input_file(index_path, "--index", "the index.parquet that `shards` wrote")
     require_columns(index_path, ("key", "exhibit_id", "role"), "an image index (shards/index.parquet)")
     require_columns(qa_path, QA_REQUIRED, "a QA table (questions/qa.parquet)")
-    exhibit_ids: set[str] = set()
+    parts: list[pa.Array] = []
     languages: set[str] = set()
     for batch in pq.ParquetFile(qa_path).iter_batches(batch_rows, columns=["exhibit_id", "language"]):
-        exhibit_ids.update(pc.unique(batch.column(0)).to_pylist())
+        parts.append(pc.unique(batch.column(0)).cast(pa.string()))
         languages.update(pc.unique(batch.column(1)).to_pylist())
-    return pq.read_schema(qa_path), exhibit_ids, languages, exhibit_views(index_path)
+    ids = pc.drop_null(pc.unique(pa.chunked_array(parts, pa.string())))
+    ids = ids.take(pc.sort_indices(ids))
+    return pq.read_schema(qa_path), ids, languages, view_table(index_path, ids)
 
 
-def _refuse_without_images(usable: list[str], qa_exhibits: set[str], qa_path: Path, index_path: Path) -> None:
+def _refuse_without_images(usable: int, qa_exhibits: int, qa_path: Path, index_path: Path) -> None:
     if usable:
         return
     raise UserError(
         f"benchmarks: none of the {pq.ParquetFile(qa_path).metadata.num_rows} QA pairs has an image: {index_path} "
-        f"lists no image of the {len(qa_exhibits)} exhibits in {qa_path}; give the index.parquet of the "
+        f"lists no image of the {qa_exhibits} exhibits in {qa_path}; give the index.parquet of the "
         "same run's `shards` stage (and check that it stored images)"
     )
 
 
-def _exhibit_columns(
-    qa_exhibits: set[str], views: Views, facts: dict[str, dict[str, str]], split_of: dict[str, str]
-) -> pa.Table:
-    """What each QA pair takes from its exhibit: main image (None: no image), split, museum, continent."""
-    ids = sorted(qa_exhibits)
-    return pa.table(
-        {
-            "exhibit_id": pa.array(ids, pa.string()),
-            "image_key": pa.array([views[e][0][0] if e in views else None for e in ids], pa.string()),
-            "split": pa.array([split_of.get(e) for e in ids], pa.string()),
-            "museum": pa.array([facts[e]["museum"] for e in ids], pa.string()),
-            "continent": pa.array([facts[e]["continent"] for e in ids], pa.string()),
-        }
-    )
-
-
 def _split(
-    exhibit_ids: list[str],
-    facts: dict[str, dict[str, str]],
+    with_images: np.ndarray,
+    museum: Coded,
     seed: int,
     val_fraction: float,
     test_fraction: float,
     test_museums: Sequence[str],
-) -> dict[str, str]:
+) -> Coded:
+    """The split of each exhibit: of those with images (`with_images`, rows in id order) by seed or museum."""
     if test_museums:
-        return split_museums({e: facts[e]["museum"] for e in exhibit_ids}, test_museums, seed, val_fraction)
-    return split_exhibits(exhibit_ids, seed, val_fraction, test_fraction)
+        codes = split_museums(museum.codes[with_images], museum.names, test_museums, seed, val_fraction)
+    else:
+        codes = split_exhibits(len(with_images), seed, val_fraction, test_fraction)
+    split = np.full(len(museum.codes), -1, np.int8)
+    split[with_images] = codes
+    return Coded(split, list(SPLITS))
 
 
 def _find_leaks(
     index_path: Path,
-    views: Views,
-    exhibit_ids: list[str],
-    split_of: dict[str, str],
+    exhibits: Exhibits,
     min_matches: int | None,
     workers: int,
     ray: bool,
@@ -111,21 +103,21 @@ def _find_leaks(
     the images' fingerprints computed a shard at a time, `workers` at once (`image_fingerprints`)."""
     if min_matches is None:
         return Leaks([], {}, {})
-    key_split = {key: split_of[e] for e in exhibit_ids for key, _ in views[e]}
-    key_exhibit = {key: e for e in exhibit_ids for key, _ in views[e]}
+    key_split: dict[str, str] = {}
+    key_exhibit: dict[str, str] = {}
+    for key, exhibit_id, split in exhibits.images():
+        key_split[key], key_exhibit[key] = split, exhibit_id
     pairs = find_leaks(image_fingerprints(index_path, set(key_split), workers, ray, ray_address), key_split, min_matches)
     return Leaks(pairs, key_split, key_exhibit)
 
 
-def _refuse_all_empty(
-    built: dict[str, int], has_test: bool, languages: set[str], split_of: dict[str, str]
-) -> None:
+def _refuse_all_empty(built: dict[str, int], has_test: bool, languages: set[str], splits: dict[str, int]) -> None:
     if any(built.values()):
         return
     reasons = "; ".join(f"{name}: {why_empty(name, has_test, languages)}" for name in built)
     raise UserError(
-        f"benchmarks: every task set is empty ({reasons}); {len(split_of)} exhibits with images split "
-        f"into {sum(v == 'test' for v in split_of.values())} test exhibits; add exhibits or raise --test-fraction"
+        f"benchmarks: every task set is empty ({reasons}); {sum(splits.values())} exhibits with images split "
+        f"into {splits['test']} test exhibits; add exhibits or raise --test-fraction"
     )
 
 
@@ -150,10 +142,10 @@ class _GoldLanguages:
         self.counts["gold_in_question_language"] += sum(map(in_own_language, other))
 
 
-def _split_facts(split_of: dict[str, str], leaks: Leaks, min_matches: int | None) -> dict[str, Any]:
+def _split_facts(splits: dict[str, int], leaks: Leaks, min_matches: int | None) -> dict[str, Any]:
     """The manifest's exhibits per split and what the leak check found, with its method and threshold."""
     return {
-        "exhibits": {s: sum(1 for v in split_of.values() if v == s) for s in ("train", "val", "test")},
+        "exhibits": splits,
         "leaks": {
             "checked": min_matches is not None,
             "method": METHOD if min_matches is not None else None,
@@ -167,9 +159,8 @@ def _split_facts(split_of: dict[str, str], leaks: Leaks, min_matches: int | None
 def _stream(
     con: duckdb.DuckDBPyConnection,
     qa_path: Path,
-    exhibits: pa.Table,
+    exhibits: Exhibits,
     schema: pa.Schema,
-    views: Views,
     leaked: set[str],
     training: TrainingSplits,
     task_sets: TaskSets,
@@ -179,15 +170,17 @@ def _stream(
     as a leak, the task sets. Returns the test pairs kept, those removed as leaks, and MultiLanguage's gold."""
     kept, removed, gold = 0, 0, _GoldLanguages()
     leaked_ids = pa.array(sorted(leaked), pa.string())
-    for batch in pairs_in_question_order(con, qa_path, exhibits, schema, batch_rows):
+    for batch, exhibit_rows in pairs_in_question_order(con, qa_path, exhibits, schema, batch_rows):
         training.add(batch)
-        test = batch.filter(pc.equal(batch["split"], "test"))
-        is_leak = pc.is_in(test["exhibit_id"], value_set=leaked_ids)
-        rows = test.filter(pc.invert(is_leak)).to_pylist()
+        is_test = pc.fill_null(pc.equal(batch["split"], "test"), False)
+        test = batch.filter(is_test)
+        keep = pc.invert(pc.is_in(test["exhibit_id"], value_set=leaked_ids))
+        rows = test.filter(keep).to_pylist()
         removed += test.num_rows - len(rows)
         kept += len(rows)
         gold.add(rows)
-        task_sets.add(rows, views)
+        test_rows = exhibit_rows[is_test.to_numpy(zero_copy_only=False)]
+        task_sets.add(rows, exhibits.views_of(test_rows[keep.to_numpy(zero_copy_only=False)]))
     return kept, removed, gold.counts
 
 
@@ -221,9 +214,10 @@ def build_benchmarks(
     to those languages (["en"]: the paper's setting, train in English and ask MultiLanguage in others);
     the manifest counts the pairs left out.
 
-    Memory is bounded by the settings, not the data: exhibits, images and the split are held per exhibit,
-    QA pairs stream through in question order (DuckDB sorts them within `memory_limit`, spilling to a
-    folder inside `out_dir`; Python holds `batch_rows` pairs at a time). A refused build leaves no files.
+    Memory is bounded by the settings, not the data: exhibits, images and the split are held as arrays,
+    tens of bytes per exhibit (tasks/exhibit_arrays.py); QA pairs stream through in question order
+    (DuckDB sorts them within `memory_limit`, spilling to a folder inside `out_dir`; Python holds
+    `batch_rows` pairs at a time). A refused build leaves no files.
 
     The leak check fingerprints its images a shard at a time, `workers` shards at once: in processes, or as
     Ray tasks with `ray` (a local instance) or `ray_address` (a cluster: the shards on shared storage).
@@ -236,30 +230,33 @@ def build_benchmarks(
     check_memory_limit(memory_limit)
     chosen = get_tasks(task_names() if tasks is None else tasks)
     qa_path, index_path, out = Path(qa_path), Path(index_path), output_folder(Path(out_dir))
-    qa_schema, qa_exhibits, languages, views = _read_inputs(qa_path, index_path, batch_rows)
-    exhibit_ids = sorted(e for e in qa_exhibits if e in views)
-    _refuse_without_images(exhibit_ids, qa_exhibits, qa_path, index_path)
+    qa_schema, ids, languages, view_rows = _read_inputs(qa_path, index_path, batch_rows)
+    views = ImageViews.of(len(ids), view_rows)
+    del view_rows
+    with_images = np.flatnonzero(views.start >= 0)
+    _refuse_without_images(len(with_images), len(ids), qa_path, index_path)
     _check_languages(train_languages, languages)
-    facts = exhibit_facts(exhibits, qa_exhibits)
+    museum, continent = exhibit_facts(exhibits, ids)
     schema = pa.schema([*qa_schema, *(pa.field(n, t) for n, t in EXTRA_COLUMNS)])
 
-    split_of = _split(exhibit_ids, facts, seed, val_fraction, test_fraction, test_museums)
-    leaks = _find_leaks(index_path, views, exhibit_ids, split_of, leak_min_matches, workers, ray, ray_address)
+    split = _split(with_images, museum, seed, val_fraction, test_fraction, test_museums)
+    table = Exhibits(ids, views, split, museum, continent)
+    splits = table.split_counts()
+    leaks = _find_leaks(index_path, table, leak_min_matches, workers, ray, ray_address)
     leaked = leaks.exhibits
     with staged(out) as stage, duckdb_session(stage / "work", memory_limit) as con:
         training = TrainingSplits(stage, schema, batch_rows, train_languages)
         task_sets = TaskSets(chosen, stage, stage / "work", schema, batch_rows)
-        columns = _exhibit_columns(qa_exhibits, views, facts, split_of)
-        kept, removed, gold = _stream(con, qa_path, columns, schema, views, leaked, training, task_sets, batch_rows)
+        kept, removed, gold = _stream(con, qa_path, table, schema, leaked, training, task_sets, batch_rows)
         counts: dict[str, int] = {**training.close(), "test_removed_as_leak": removed}
         built = task_sets.close()
-        _refuse_all_empty(built, kept > 0, languages, split_of)
+        _refuse_all_empty(built, kept > 0, languages, splits)
         task_info = {
             name: task_sets.info(con, name, None if rows else why_empty(name, kept > 0, languages))
             for name, rows in built.items()
         }
         write_leaks(leaks, stage)
-        write_split(split_of, facts, leaked, stage)
+        write_split(table, leaked, stage)
     counts.update(built)
     manifest = {
         "seed": seed,
@@ -269,7 +266,7 @@ def build_benchmarks(
         "test_fraction": None if test_museums else test_fraction,
         "train_languages": sorted(train_languages) if train_languages else None,
         "multilanguage_gold": gold,
-        **_split_facts(split_of, leaks, leak_min_matches),
+        **_split_facts(splits, leaks, leak_min_matches),
         "counts": counts,
         "tasks": task_info,
         "content_hash": {name: info["content_hash"] for name, info in task_info.items()},

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from museumvqa.errors import UserError
 from museumvqa.tasks.continents import UNKNOWN, continent_of
+from museumvqa.tasks.exhibit_arrays import Coded
 
 ORIGIN_ATTRIBUTES = ("culture", "place")  # then the makers' nationality: where a work comes from
 
 
-def museum_from_id(exhibit_id: str) -> str:
-    """Exhibit ids are `museum:accession`; used when no exhibits table is given."""
-    return exhibit_id.split(":", 1)[0] if ":" in exhibit_id else UNKNOWN
+def museums_from_ids(ids: pa.Array) -> Coded:
+    """Exhibit ids are `museum:accession`; used when no exhibits table is given (no colon: unknown)."""
+    prefix = pc.list_element(pc.split_pattern(ids, ":", max_splits=1), 0)
+    museum = pc.dictionary_encode(pc.if_else(pc.match_substring(ids, ":"), prefix, UNKNOWN))
+    return Coded(museum.indices.to_numpy(zero_copy_only=False).astype(np.int32), museum.dictionary.to_pylist())
 
 
 def _origin_columns(file: pq.ParquetFile) -> list[str]:
@@ -29,37 +35,44 @@ def _origin_columns(file: pq.ParquetFile) -> list[str]:
     ]
 
 
-def exhibit_facts(exhibits: str | Path | None, exhibit_ids: set[str]) -> dict[str, dict[str, str]]:
-    """exhibit id -> {"museum", "continent"}; without an exhibits table the museum comes from the id and
-    the continent is unknown. Exhibits with the same facts share one (read-only) dict: a million
-    exhibits hold a few hundred."""
-    shared: dict[tuple[str, str], dict[str, str]] = {}
+def _origin(row: dict) -> tuple[str | None, ...]:
+    attributes = row.get("attributes") or {}
+    return tuple(
+        [
+            *(v["value"] for name in ORIGIN_ATTRIBUTES for v in attributes.get(name) or ()),
+            *(p["nationality"] for p in row["people"] or ()),
+        ]
+    )
 
-    def facts_of(museum: str, continent: str) -> dict[str, str]:
-        return shared.setdefault((museum, continent), {"museum": museum, "continent": continent})
 
-    facts = {e: facts_of(museum_from_id(e), UNKNOWN) for e in exhibit_ids}
+def exhibit_facts(exhibits: str | Path | None, ids: pa.Array) -> tuple[Coded, Coded]:
+    """The museum and continent of each exhibit of `ids` (sorted, unique), as codes; without an exhibits
+    table the museum comes from the id and the continent is unknown. A row of the table for an exhibit
+    named twice overrides the earlier one."""
+    museum = museums_from_ids(ids)
+    continent = Coded(np.zeros(len(ids), np.int8), [UNKNOWN])
     if exhibits is None:
-        return facts
+        return museum, continent
     path = Path(exhibits)
     files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
     if not files or not all(f.is_file() for f in files):
         raise UserError(f"{path}: no exhibits Parquet files")
-    continents: dict[tuple[str | None, ...], str] = {}
+    museum_code = {name: code for code, name in enumerate(museum.names)}
+    continent_code = {UNKNOWN: 0}
+    continents: dict[tuple[str | None, ...], int] = {}
     for file in files:
         parquet = pq.ParquetFile(file)
+        named = pq.read_table(file, columns=["exhibit_id"])["exhibit_id"]
+        rows_of, offset = pc.fill_null(pc.index_in(named, value_set=ids), -1).to_numpy(), 0
         for batch in parquet.iter_batches(batch_size=2048, columns=_origin_columns(parquet)):
-            for row in batch.to_pylist():
-                if row["exhibit_id"] not in facts:
-                    continue
-                attributes = row.get("attributes") or {}
-                origin = tuple(
-                    [
-                        *(v["value"] for name in ORIGIN_ATTRIBUTES for v in attributes.get(name) or ()),
-                        *(p["nationality"] for p in row["people"] or ()),
-                    ]
-                )
+            at, offset = rows_of[offset : offset + batch.num_rows], offset + batch.num_rows
+            wanted = np.flatnonzero(at >= 0)
+            for row, record in zip(at[wanted].tolist(), batch.take(pa.array(wanted)).to_pylist()):
+                origin = _origin(record)
                 if origin not in continents:
-                    continents[origin] = continent_of(origin)
-                facts[row["exhibit_id"]] = facts_of(row["museum"], continents[origin])
-    return facts
+                    continents[origin] = continent_code.setdefault(continent_of(origin), len(continent_code))
+                continent.codes[row] = continents[origin]
+                museum.codes[row] = museum_code.setdefault(record["museum"], len(museum_code))
+    museum.names[:] = list(museum_code)
+    continent.names[:] = list(continent_code)
+    return museum, continent

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from museumvqa.io import write_parquet
+from museumvqa.tasks.exhibit_arrays import Exhibits
 from museumvqa.tasks.leaks import Leaks
 from museumvqa.tasks.registry import Row, Task, Views
 
@@ -101,13 +102,19 @@ def write_leaks(leaks: Leaks, out: Path) -> None:
     write_parquet(table, out / "leaks.parquet")
 
 
-def write_split(split_of: dict[str, str], facts: dict[str, dict[str, str]], leaked: set[str], out: Path) -> None:
+def write_split(exhibits: Exhibits, leaked: set[str], out: Path) -> None:
     """split.parquet: each exhibit with an image, its split and museum, and whether it was removed as a leak."""
-    rows = [
-        {"exhibit_id": e, "split": split_of[e], "museum": facts[e]["museum"], "removed_as_leak": e in leaked}
-        for e in sorted(split_of)
-    ]
-    write_parquet(pa.Table.from_pylist(rows), out / "split.parquet")
+    rows = exhibits.with_images()
+    ids = exhibits.ids.take(pa.array(rows))
+    table = pa.table(
+        {
+            "exhibit_id": ids,
+            "split": exhibits.split.take(rows),
+            "museum": exhibits.museum.take(rows),
+            "removed_as_leak": pc.is_in(ids, value_set=pa.array(sorted(leaked), pa.string())),
+        }
+    )
+    write_parquet(table, out / "split.parquet")
 
 
 class TrainingSplits:
