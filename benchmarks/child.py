@@ -9,6 +9,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+# Child-process code: `seen` (pid -> CPU seconds) filled by `sample()` from every process under the child
+# (pool workers; Ray's raylet, GCS and workers), every 0.2 s until `stop` is set. Needs psutil, threading.
+CPU_SAMPLER = """
+seen, stop = {}, threading.Event()
+
+def sample():
+    me = psutil.Process()
+    while not stop.wait(0.2):
+        for p in me.children(recursive=True):
+            try:
+                t = p.cpu_times()
+                seen[p.pid] = max(seen.get(p.pid, 0.0), t.user + t.system)
+            except psutil.Error:
+                pass
+"""
+
 
 def run_child(code: str, argv: list[str], src: Path) -> dict:
     """Run `code` with `argv` in a new Python with `src` importable and one torch/OpenMP thread; its last

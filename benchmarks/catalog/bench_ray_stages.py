@@ -29,7 +29,7 @@ from generate import generate
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from child import files_of, run_child  # noqa: E402
+from child import CPU_SAMPLER, files_of, run_child  # noqa: E402
 
 WAYS = {"in-process": {}, "processes-2": {"workers": 2}, "ray-1": {"ray": True}, "ray-2": {"ray": True, "workers": 2}}
 
@@ -40,17 +40,7 @@ import psutil
 
 stage, inputs, out, way = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), json.loads(sys.argv[4])
 rows_per_part = int(sys.argv[5])
-seen, stop = {}, threading.Event()
-
-def sample():
-    me = psutil.Process()
-    while not stop.wait(0.2):
-        for p in me.children(recursive=True):
-            try:
-                t = p.cpu_times()
-                seen[p.pid] = max(seen.get(p.pid, 0.0), t.user + t.system)
-            except psutil.Error:
-                pass
+""" + CPU_SAMPLER + r"""
 
 from museumvqa.catalog.adapters.tate import TateAdapter
 from museumvqa.catalog.ingest import Source, ingest
